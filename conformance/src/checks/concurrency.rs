@@ -1,0 +1,219 @@
+//! Concurrency in the Logbook's own pattern: a writer thread writes while the main thread
+//! resolves hosts and reads timespans, and nothing is lost or fails.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use super::{host, ok};
+use crate::records::{NewFactLog, NewOperation, NewSnapshot};
+use crate::suite::{checks, label_thread, sample, Failure, Twin, Verdict};
+use crate::Limani;
+
+/// A write the Logbook queues for its writer thread.
+enum Write {
+    Fact(NewFactLog),
+    Operation(Box<NewOperation>),
+    Snapshot(NewSnapshot),
+    Failure(String),
+}
+
+impl Write {
+    fn apply(&self, harbor: &dyn Limani) -> crate::Result<()> {
+        match self {
+            Write::Fact(f) => harbor.insert_fact_log(f),
+            Write::Operation(o) => harbor.insert_operation(o),
+            Write::Snapshot(s) => harbor.insert_snapshot(s),
+            Write::Failure(run_id) => harbor.start_update_run(run_id, "failure"),
+        }
+    }
+
+    /// Applies the write to the model, with the model's host ids.
+    fn apply_to_model(&self, twin: &Twin) -> crate::Result<()> {
+        let model = twin.model();
+        match self {
+            Write::Operation(o) => model.insert_operation(&NewOperation {
+                host_id: twin.model_host(o.host_id),
+                ..(**o).clone()
+            }),
+            Write::Snapshot(s) => model.insert_snapshot(&NewSnapshot {
+                host_id: twin.model_host(s.host_id),
+                ..s.clone()
+            }),
+            other => other.apply(model),
+        }
+    }
+}
+
+/// The queue of one run: per operation three fact logs then the operation; snapshots and a failure among them.
+fn queue(run_id: &str, hosts: &[i64], operations: usize) -> Vec<Write> {
+    let mut writes = Vec::new();
+    for i in 0..operations {
+        let t0 = 1769462954.0 + i as f64;
+        for f in 0..3 {
+            writes.push(Write::Fact(sample::fact(
+                run_id,
+                t0 + 0.1 * f64::from(f),
+                &format!("op {i} fact {f}"),
+            )));
+        }
+        let mut op =
+            sample::operation(run_id, hosts[i % hosts.len()], &format!("op {i}"), t0 + 0.5);
+        op.success = i % 17 != 16;
+        writes.push(Write::Operation(Box::new(op)));
+        if i % 17 == 16 {
+            writes.push(Write::Failure(run_id.to_owned()));
+        }
+        if i % 10 == 0 {
+            writes.push(Write::Snapshot(sample::snapshot(
+                run_id,
+                hosts[i % hosts.len()],
+                "post_operations",
+                t0 + 0.9,
+            )));
+        }
+    }
+    writes
+}
+
+/// Runs the writer over `writes` on its own thread; returns how many were acknowledged and the first error.
+fn writer(harbor: &dyn Limani, writes: &[Write], acked: &AtomicUsize) -> Result<(), Failure> {
+    label_thread("writer");
+    ok("connect", harbor.connect())?;
+    for (i, write) in writes.iter().enumerate() {
+        write
+            .apply(harbor)
+            .map_err(|e| Failure::call(&format!("write {i} on the writer thread"), &e))?;
+        acked.store(i + 1, Ordering::SeqCst);
+    }
+    ok("disconnect", harbor.disconnect())
+}
+
+const NAMES: [&str; 4] = ["@local", "web-1", "db-1", "192.0.2.10"];
+
+checks! {
+    group "concurrency";
+
+    /// While a writer thread writes, other threads resolve hosts and read timespans without errors, and every write is kept.
+    Required fn logbook_pattern(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        let run_id = ctx.run_id(1);
+        twin.create_run(&ctx.new_run(1))?;
+        let hosts: Vec<i64> = NAMES.iter().map(|n| host(&twin, &run_id, n)).collect::<Result<_, _>>()?;
+        let writes = queue(&run_id, &hosts, 120);
+        let (acked, done) = (AtomicUsize::new(0), AtomicBool::new(false));
+        let problems = Mutex::new(Vec::<Failure>::new());
+        let note = |f: Failure| problems.lock().unwrap_or_else(|p| p.into_inner()).push(f);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                if let Err(f) = writer(ctx.harbor(), &writes, &acked) {
+                    note(f);
+                }
+                done.store(true, Ordering::SeqCst);
+            });
+            for reader in 0..3 {
+                let (harbor, hosts, run_id, done, note) = (ctx.harbor(), &hosts, &run_id, &done, &note);
+                s.spawn(move || {
+                    label_thread(if reader == 0 { "main thread".to_owned() } else { format!("reader {reader}") });
+                    let mut round = 0usize;
+                    while !done.load(Ordering::SeqCst) || round < 5 {
+                        let name = NAMES[round % NAMES.len()];
+                        match harbor.get_or_create_host(run_id, name) {
+                            Ok(id) if id == hosts[round % NAMES.len()] => {}
+                            Ok(id) => return note(Failure::new(format!("get_or_create_host({name:?}) gave {id} during writes, {} before", hosts[round % NAMES.len()]))),
+                            Err(e) => return note(Failure::call("get_or_create_host during writes", &e)),
+                        }
+                        let t0 = 1769462954.0 + (round % 120) as f64;
+                        match harbor.get_facts_for_timespan(run_id, t0, t0 + 1.0) {
+                            Ok(rows) if rows.windows(2).all(|w| w[0].timestamp <= w[1].timestamp) && rows.len() <= 3 => {}
+                            Ok(rows) => return note(Failure::new(format!("a timespan read during writes gave {} rows, out of order or from outside the window", rows.len()))),
+                            Err(e) => return note(Failure::call("get_facts_for_timespan during writes", &e)),
+                        }
+                        round += 1;
+                    }
+                });
+            }
+        });
+        if let Some(first) = problems.into_inner().unwrap_or_default().into_iter().next() {
+            return Err(first);
+        }
+        for write in &writes[..acked.load(Ordering::SeqCst)] {
+            write.apply_to_model(&twin).map_err(|e| Failure::new(format!("the kit's model refused a write: {e}")))?;
+        }
+        twin.summary(&run_id)?;
+        twin.timespan(&run_id, f64::NEG_INFINITY, f64::INFINITY)?;
+        twin.run_data(&run_id)
+    }
+
+    /// Two runs written at once from two threads each keep exactly their own records.
+    Required fn two_runs_at_once(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        let results: Vec<Verdict> = std::thread::scope(|s| {
+            let writers: Vec<_> = (1..=2)
+                .map(|n| {
+                    let twin = &twin;
+                    s.spawn(move || {
+                        label_thread(format!("writer of run {n}"));
+                        let run_id = ctx.run_id(n);
+                        twin.create_run(&ctx.new_run(n))?;
+                        let hosts: Vec<i64> = NAMES.iter().map(|h| host(twin, &run_id, h)).collect::<Result<_, _>>()?;
+                        for write in queue(&run_id, &hosts, 40) {
+                            let (h, m) = (write.apply(twin.harbor()), write.apply_to_model(twin));
+                            if h.is_err() || m.is_err() {
+                                return Err(Failure::new(format!("a write of run {n} failed: harbor {h:?}, model {m:?}")));
+                            }
+                        }
+                        Ok(())
+                    })
+                })
+                .collect();
+            writers.into_iter().map(|w| w.join().unwrap_or_else(|_| Err(Failure::new("a writer thread panicked")))).collect()
+        });
+        results.into_iter().collect::<Result<Vec<()>, _>>()?;
+        for n in 1..=2 {
+            twin.run_data(&ctx.run_id(n))?;
+            twin.summary(&ctx.run_id(n))?;
+        }
+        Ok(())
+    }
+
+    /// A write acknowledged on one thread is visible at once from every other thread.
+    Required fn acknowledged_writes_visible(ctx) {
+        ok("init_db", ctx.harbor().init_db())?;
+        let run_id = ctx.run_id(1);
+        ok("create_run", ctx.harbor().create_run(&ctx.new_run(1)))?;
+        let writes: Vec<Write> = (0..150).map(|i| Write::Fact(sample::fact(&run_id, 1769462954.0 + f64::from(i), &format!("fact {i}")))).collect();
+        let (acked, done) = (AtomicUsize::new(0), AtomicBool::new(false));
+        let failures = Mutex::new(Vec::new());
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                if let Err(f) = writer(ctx.harbor(), &writes, &acked) {
+                    failures.lock().unwrap_or_else(|p| p.into_inner()).push(f);
+                }
+                done.store(true, Ordering::SeqCst);
+            });
+            for reader in 1..=2 {
+                let (harbor, run_id, acked, done, failures) = (ctx.harbor(), &run_id, &acked, &done, &failures);
+                s.spawn(move || {
+                    label_thread(format!("reader {reader}"));
+                    while !done.load(Ordering::SeqCst) {
+                        let seen = acked.load(Ordering::SeqCst);
+                        match harbor.get_facts_for_timespan(run_id, 1769462954.0, 1769462954.0 + seen as f64) {
+                            Ok(rows) if rows.len() == seen => {}
+                            Ok(rows) => {
+                                let f = Failure::new(format!("{seen} fact logs were acknowledged, reader {reader} saw {}", rows.len()));
+                                return failures.lock().unwrap_or_else(|p| p.into_inner()).push(f);
+                            }
+                            Err(e) => return failures.lock().unwrap_or_else(|p| p.into_inner()).push(Failure::call("get_facts_for_timespan", &e)),
+                        }
+                    }
+                });
+            }
+        });
+        match failures.into_inner().unwrap_or_default().into_iter().next() {
+            Some(f) => Err(f),
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! Durability, for persistent harbors: what was acknowledged is there after disconnect and reopen.
+
+use super::{host, ok};
+use crate::suite::{checks, sample, Failure};
+use crate::Limani;
+
+checks! {
+    group "durability";
+
+    /// Every acknowledged write is there after disconnect and a reopen of the store.
+    Required needs Reopen fn reopen_keeps_everything(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        let run_id = ctx.run_id(1);
+        twin.create_run(&ctx.new_run(1))?;
+        let id = host(&twin, &run_id, "@local")?;
+        twin.insert_fact_log(&sample::fact(&run_id, 1769462954.25, "fact"))?;
+        twin.insert_operation(&sample::operation(&run_id, id, "op", 1769462954.5))?;
+        twin.insert_snapshot(&sample::snapshot(&run_id, id, "post_operations", 1769462955.0))?;
+        twin.end_run_update(&run_id, 1769462999.0, "success", &serde_json::json!({"status": "success"}))?;
+        ok("disconnect", ctx.harbor().disconnect())?;
+        let reopened = ctx.reopen().ok_or_else(|| Failure::new("no reopen closure"))?;
+        ok("init_db", reopened.init_db())?;
+        let twin = twin.rebind(&reopened);
+        twin.run_data(&run_id)?;
+        twin.summary(&run_id)?;
+        twin.timespan(&run_id, f64::NEG_INFINITY, f64::INFINITY)
+    }
+
+    /// After a reopen, known hosts keep their ids and a new host never reuses one.
+    Required needs Reopen fn host_ids_stable_after_reopen(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        let run_id = ctx.run_id(1);
+        twin.create_run(&ctx.new_run(1))?;
+        host(&twin, &run_id, "@local")?;
+        host(&twin, &run_id, "web-1")?;
+        ok("disconnect", ctx.harbor().disconnect())?;
+        let reopened = ctx.reopen().ok_or_else(|| Failure::new("no reopen closure"))?;
+        ok("init_db", reopened.init_db())?;
+        let twin = twin.rebind(&reopened);
+        host(&twin, &run_id, "web-1")?;
+        host(&twin, &run_id, "db-1")?;
+        host(&twin, &run_id, "@local")?;
+        twin.run_data(&run_id)
+    }
+}

@@ -1,0 +1,110 @@
+//! Hosts: one id per run and name, whoever asks and however often.
+
+use std::sync::Barrier;
+
+use super::{host, ok};
+use crate::suite::{checks, label_thread, sample, Failure};
+use crate::Limani;
+
+/// How many threads race for one new host.
+const RACERS: usize = 8;
+
+checks! {
+    group "hosts";
+
+    /// get_or_create_host is idempotent: the same run and name always give the same id.
+    Required fn idempotent(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        twin.create_run(&ctx.new_run(1))?;
+        for _ in 0..3 {
+            host(&twin, &ctx.run_id(1), "@local")?;
+        }
+        twin.run_data(&ctx.run_id(1))
+    }
+
+    /// Different host names in one run get different ids.
+    Required fn distinct_per_name(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        twin.create_run(&ctx.new_run(1))?;
+        for name in ["@local", "web-1.example.org", "192.0.2.10", "web-1.example.org ", "WEB-1.example.org"] {
+            host(&twin, &ctx.run_id(1), name)?;
+        }
+        twin.run_data(&ctx.run_id(1))
+    }
+
+    /// The same host name in two runs gives two hosts: runs never share hosts.
+    Required fn distinct_per_run(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        twin.create_run(&ctx.new_run(1))?;
+        twin.create_run(&ctx.new_run(2))?;
+        let first = host(&twin, &ctx.run_id(1), "@local")?;
+        let second = host(&twin, &ctx.run_id(2), "@local")?;
+        if first == second {
+            return Err(Failure::new(format!("both runs got host id {first} for \"@local\"")));
+        }
+        twin.run_data(&ctx.run_id(1))?;
+        twin.run_data(&ctx.run_id(2))
+    }
+
+    /// Eight threads asking at once for one new host all get one id, with no error, and one host is stored.
+    Required fn idempotent_under_threads(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        twin.create_run(&ctx.new_run(1))?;
+        let run_id = ctx.run_id(1);
+        let barrier = Barrier::new(RACERS);
+        let results: Vec<_> = std::thread::scope(|s| {
+            let racers: Vec<_> = (1..=RACERS)
+                .map(|n| {
+                    let (harbor, barrier, run_id) = (ctx.harbor(), &barrier, &run_id);
+                    s.spawn(move || {
+                        label_thread(format!("thread {n}"));
+                        barrier.wait();
+                        harbor.get_or_create_host(run_id, "racy-host.example.org")
+                    })
+                })
+                .collect();
+            racers.into_iter().map(|r| r.join().unwrap_or_else(|_| Ok(i64::MIN))).collect()
+        });
+        let mut ids = Vec::new();
+        for (n, result) in results.into_iter().enumerate() {
+            ids.push(result.map_err(|e| Failure::call(&format!("get_or_create_host on thread {}", n + 1), &e))?);
+        }
+        if ids.windows(2).any(|w| w[0] != w[1]) {
+            return Err(Failure::new(format!("the racing threads got different ids: {ids:?}")));
+        }
+        host(&twin, &run_id, "racy-host.example.org")?;
+        twin.run_data(&run_id)
+    }
+
+    /// Host ids in run data, operations and snapshots are the ids get_or_create_host returned.
+    Required fn ids_in_run_data(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        let run_id = ctx.run_id(1);
+        twin.create_run(&ctx.new_run(1))?;
+        for (i, name) in ["@local", "db-1", "10.0.0.7"].into_iter().enumerate() {
+            let id = host(&twin, &run_id, name)?;
+            let ts = 1769462954.0 + i as f64;
+            twin.insert_operation(&sample::operation(&run_id, id, "Install packages", ts))?;
+            twin.insert_snapshot(&sample::snapshot(&run_id, id, "post_operations", ts))?;
+        }
+        twin.run_data(&run_id)
+    }
+
+    /// An operation or snapshot for a host of another run is rejected with UnknownHost and stores nothing.
+    Recommended fn own_run_only(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        twin.create_run(&ctx.new_run(1))?;
+        twin.create_run(&ctx.new_run(2))?;
+        let other = host(&twin, &ctx.run_id(2), "@local")?;
+        twin.insert_operation(&sample::operation(&ctx.run_id(1), other, "wrong host", 1769462954.0))?;
+        twin.insert_snapshot(&sample::snapshot(&ctx.run_id(1), other, "pre_operations", 1769462954.0))?;
+        twin.run_data(&ctx.run_id(1))?;
+        twin.summary(&ctx.run_id(1))
+    }
+}

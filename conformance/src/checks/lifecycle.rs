@@ -1,0 +1,130 @@
+//! Runs: created once, read back exactly, updated by status and at the end.
+
+use serde_json::json;
+
+use super::ok;
+use crate::suite::{checks, sample, Failure, Revision};
+use crate::Limani;
+
+checks! {
+    group "lifecycle";
+
+    /// init_db creates only what is missing: a second call keeps every run.
+    Required fn init_db_keeps_data(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        twin.create_run(&ctx.new_run(1))?;
+        ok("init_db", ctx.harbor().init_db())?;
+        twin.run_data(&ctx.run_id(1))
+    }
+
+    /// A created run reads back exactly: ids, start time, hailer, secrets, status in_progress, no end.
+    Required fn run_reads_back(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        twin.create_run(&ctx.new_run(1))?;
+        twin.run_data(&ctx.run_id(1))
+    }
+
+    /// create_run returns the run id it was given.
+    Required fn create_run_returns_its_id(ctx) {
+        ok("init_db", ctx.harbor().init_db())?;
+        let id = ok("create_run", ctx.harbor().create_run(&ctx.new_run(1)))?;
+        match id == ctx.run_id(1) {
+            true => Ok(()),
+            false => Err(Failure::differs("create_run returned another id", &ctx.run_id(1), &id)),
+        }
+    }
+
+    /// A duplicate run id is rejected with DuplicateRun and the first run is left as it was.
+    Required fn duplicate_run_rejected(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        twin.create_run(&ctx.new_run(1))?;
+        let mut again = ctx.new_run(1);
+        again.run_id_human = "chaos-2026/11/25-00:00:00".into();
+        again.start_time += 60.0;
+        twin.create_run(&again)?;
+        twin.run_data(&ctx.run_id(1))
+    }
+
+    /// start_update_run sets the run's status, to any of the three statuses.
+    Required fn status_update(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        twin.create_run(&ctx.new_run(1))?;
+        for status in ["failure", "success", "in_progress"] {
+            twin.start_update_run(&ctx.run_id(1), status)?;
+            twin.run_data(&ctx.run_id(1))?;
+        }
+        Ok(())
+    }
+
+    /// end_run_update stores the end time, final status and summary exactly.
+    Required fn end_run_update_stored(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        twin.create_run(&ctx.new_run(1))?;
+        let summary = json!({"total_operations": 4, "changed_operations": 1, "successful_operations": 4,
+            "failed_operations": 0, "total_duration": 0.5911, "status": "success"});
+        twin.end_run_update(&ctx.run_id(1), 1769462999.1234567, "success", &summary)?;
+        twin.run_data(&ctx.run_id(1))
+    }
+
+    /// A status other than in_progress, success or failure is rejected with InvalidStatus and changes nothing.
+    Required fn invalid_status_rejected(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        twin.create_run(&ctx.new_run(1))?;
+        for status in ["done", "SUCCESS", "", "failure ", "in-progress"] {
+            twin.start_update_run(&ctx.run_id(1), status)?;
+            twin.end_run_update(&ctx.run_id(1), 1769462999.5, status, &json!({"status": status}))?;
+        }
+        twin.run_data(&ctx.run_id(1))
+    }
+
+    /// create_run stores the needed secrets under Ch-aOS 0.7 and none under the seed revision.
+    Required fn create_run_revision(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        let run = ctx.new_run(1);
+        if ctx.revision() == Revision::Chaos07 && run.required_secrets.as_ref().is_none_or(|s| s.is_empty()) {
+            return Err(Failure::new("the kit's sample run has no secrets"));
+        }
+        twin.create_run(&run)?;
+        let mut no_secrets = sample::run(&ctx.run_id(2), ctx.revision());
+        if ctx.revision() == Revision::Chaos07 {
+            no_secrets.required_secrets = Some(Default::default());
+        }
+        twin.create_run(&no_secrets)?;
+        twin.run_data(&ctx.run_id(1))?;
+        twin.run_data(&ctx.run_id(2))
+    }
+
+    /// Updates of an unknown run create no run (they may be rejected with UnknownRun or ignored).
+    Required fn unknown_run_updates_create_nothing(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        let ghost = ctx.run_id(404);
+        twin.start_update_run(&ghost, "failure")?;
+        twin.end_run_update(&ghost, 1769462999.5, "success", &json!({"status": "success"}))?;
+        twin.run_data(&ghost)?;
+        twin.summary(&ghost)
+    }
+
+    /// Writes for an unknown run are rejected with UnknownRun and store nothing.
+    Recommended fn writes_to_unknown_run_rejected(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        twin.create_run(&ctx.new_run(1))?;
+        let ghost = ctx.run_id(404);
+        let real_host = super::host(&twin, &ctx.run_id(1), "@local")?;
+        twin.host(&ghost, "@local")?;
+        twin.insert_fact_log(&sample::fact(&ghost, 1769462954.5, "echo ghost"))?;
+        twin.insert_operation(&sample::operation(&ghost, real_host, "ghost operation", 1769462955.0))?;
+        twin.insert_snapshot(&sample::snapshot(&ghost, real_host, "pre_operations", 1769462955.0))?;
+        twin.run_data(&ghost)?;
+        twin.timespan(&ghost, f64::NEG_INFINITY, f64::INFINITY)?;
+        twin.run_data(&ctx.run_id(1))
+    }
+}

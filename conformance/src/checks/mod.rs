@@ -1,0 +1,45 @@
+//! Every check of the contract, one file per group, each a small function whose
+//! doc comment is the clause it enforces. `docs/contract.md` lists them all.
+
+mod concurrency;
+mod durability;
+mod fidelity;
+mod hosts;
+mod lifecycle;
+mod records;
+mod run_data;
+mod summary;
+mod timespan;
+
+use crate::error::Result;
+use crate::suite::{Check, Failure};
+
+/// Every check, in the order a report lists them.
+pub fn all() -> Vec<Check> {
+    [
+        lifecycle::checks(),
+        hosts::checks(),
+        records::checks(),
+        timespan::checks(),
+        summary::checks(),
+        run_data::checks(),
+        fidelity::checks(),
+        concurrency::checks(),
+        durability::checks(),
+    ]
+    .concat()
+}
+
+/// A harbor call that must succeed; its error becomes the failure.
+fn ok<T>(call: &str, result: Result<T>) -> std::result::Result<T, Failure> {
+    result.map_err(|e| Failure::call(call, &e))
+}
+
+/// A host that must be created on both sides.
+fn host(twin: &crate::suite::Twin, run_id: &str, name: &str) -> std::result::Result<i64, Failure> {
+    twin.host(run_id, name)?.ok_or_else(|| {
+        Failure::new(format!(
+            "get_or_create_host({run_id:?}, {name:?}) was rejected"
+        ))
+    })
+}

@@ -1,0 +1,111 @@
+//! Operations, snapshots and fact logs: stored exactly, under their host and run, in time order.
+
+use serde_json::json;
+
+use super::{host, ok};
+use crate::suite::{checks, sample};
+use crate::Limani;
+
+checks! {
+    group "records";
+
+    /// Every field of an operation round-trips exactly, flags as booleans.
+    Required fn operation_round_trip(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        let run_id = ctx.run_id(1);
+        twin.create_run(&ctx.new_run(1))?;
+        let id = host(&twin, &run_id, "@local")?;
+        for (i, (changed, success)) in [(false, true), (true, true), (true, false), (false, false)].into_iter().enumerate() {
+            let mut op = sample::operation(&run_id, id, &format!("Operation {i}"), 1769462954.25 + i as f64);
+            (op.changed, op.success) = (changed, success);
+            op.duration = 0.1234 * (i + 1) as f64;
+            op.diff = format!("--- a\n+++ b\n@@ -1 +1 @@\n-old {i}\n+new {i}\n");
+            op.logs = json!({"stdout": format!("line {i}\n"), "stderr": "warning: something"});
+            op.retry_stats = json!({"retry_attempts": i, "max_retries": 3, "retry_info": {"was_retried": i > 0}});
+            op.command_n_facts = json!([{"id": 7, "run_id": run_id, "timestamp": 1769462954.5, "log_level": "DEBUG",
+                "context": "fact_gathering", "command": "files.Directory (path=/var/lib/chaos)"}]);
+            twin.insert_operation(&op)?;
+        }
+        twin.run_data(&run_id)
+    }
+
+    /// Every field of a snapshot round-trips exactly.
+    Required fn snapshot_round_trip(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        let run_id = ctx.run_id(1);
+        twin.create_run(&ctx.new_run(1))?;
+        let id = host(&twin, &run_id, "@local")?;
+        twin.insert_snapshot(&sample::snapshot(&run_id, id, "pre_operations", 1769462953.6523194))?;
+        twin.insert_snapshot(&sample::snapshot(&run_id, id, "post_operations", 1769462958.0000001))?;
+        twin.run_data(&run_id)
+    }
+
+    /// Every field of a fact log round-trips exactly.
+    Required fn fact_log_round_trip(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        let run_id = ctx.run_id(1);
+        twin.create_run(&ctx.new_run(1))?;
+        let mut fact = sample::fact(&run_id, 1769462954.5327191, "env SUDO_ASKPASS=/tmp/x *** sudo -H -A -k sh -c 'stat /var/lib/chaos'");
+        fact.context = "running_command_on_localhost".into();
+        fact.log_level = "INFO".into();
+        twin.insert_fact_log(&fact)?;
+        twin.run_data(&run_id)?;
+        twin.timespan(&run_id, 1769462954.0, 1769462955.0)
+    }
+
+    /// Operations are listed under the host they were written for.
+    Required fn grouped_under_host(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        let run_id = ctx.run_id(1);
+        twin.create_run(&ctx.new_run(1))?;
+        let hosts = [host(&twin, &run_id, "a")?, host(&twin, &run_id, "b")?, host(&twin, &run_id, "c")?];
+        for i in 0..9 {
+            let op = sample::operation(&run_id, hosts[(i * 2) % 3], &format!("op {i}"), 1769462954.0 + i as f64);
+            twin.insert_operation(&op)?;
+        }
+        twin.run_data(&run_id)
+    }
+
+    /// Operations, snapshots and fact logs are read by timestamp, then in insertion order.
+    Required fn ordered_by_time_then_insertion(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        let run_id = ctx.run_id(1);
+        twin.create_run(&ctx.new_run(1))?;
+        let id = host(&twin, &run_id, "@local")?;
+        for (i, ts) in [5.0, 1.0, 3.0, 1.0, 5.0, 0.5, 3.0].into_iter().enumerate() {
+            let ts = 1769462950.0 + ts;
+            twin.insert_operation(&sample::operation(&run_id, id, &format!("op {i}"), ts))?;
+            twin.insert_snapshot(&sample::snapshot(&run_id, id, &format!("stage {i}"), ts))?;
+            twin.insert_fact_log(&sample::fact(&run_id, ts, &format!("fact {i}")))?;
+        }
+        twin.run_data(&run_id)
+    }
+
+    /// Runs never leak into each other: each run's data holds only its own records.
+    Required fn runs_isolated(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        for n in 1..=3 {
+            let run_id = ctx.run_id(n);
+            twin.create_run(&ctx.new_run(n))?;
+            let id = host(&twin, &run_id, "@local")?;
+            for i in 0..n {
+                let ts = 1769462954.0 + i as f64;
+                twin.insert_operation(&sample::operation(&run_id, id, &format!("run {n} op {i}"), ts))?;
+                twin.insert_fact_log(&sample::fact(&run_id, ts, &format!("run {n} fact {i}")))?;
+                twin.insert_snapshot(&sample::snapshot(&run_id, id, "post_operations", ts))?;
+            }
+        }
+        for n in 1..=3 {
+            twin.run_data(&ctx.run_id(n))?;
+            twin.summary(&ctx.run_id(n))?;
+            twin.timespan(&ctx.run_id(n), f64::NEG_INFINITY, f64::INFINITY)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,83 @@
+//! Run data: everything of a run in one read, as the export needs it.
+
+use super::{host, ok};
+use crate::suite::{checks, sample};
+use crate::Limani;
+
+checks! {
+    group "run_data";
+
+    /// get_run_data gives None for an unknown run.
+    Required fn unknown_run_none(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        twin.run_data(&ctx.run_id(404))
+    }
+
+    /// Hosts with no operations are still listed, in the order they were created.
+    Required fn hosts_without_operations_listed(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        let run_id = ctx.run_id(1);
+        twin.create_run(&ctx.new_run(1))?;
+        let busy = host(&twin, &run_id, "busy")?;
+        host(&twin, &run_id, "idle")?;
+        twin.insert_operation(&sample::operation(&run_id, busy, "op", 1769462954.0))?;
+        host(&twin, &run_id, "also-idle")?;
+        twin.run_data(&run_id)
+    }
+
+    /// Snapshots carry the name of their host, and are ordered by timestamp.
+    Required fn snapshots_carry_host_name(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        let run_id = ctx.run_id(1);
+        twin.create_run(&ctx.new_run(1))?;
+        let a = host(&twin, &run_id, "@local")?;
+        let b = host(&twin, &run_id, "192.0.2.10")?;
+        twin.insert_snapshot(&sample::snapshot(&run_id, b, "post_operations", 1769462959.0))?;
+        twin.insert_snapshot(&sample::snapshot(&run_id, a, "pre_operations", 1769462953.0))?;
+        twin.insert_snapshot(&sample::snapshot(&run_id, b, "pre_operations", 1769462953.5))?;
+        twin.run_data(&run_id)
+    }
+
+    /// The fact logs of run data are all of the run's fact logs, ordered by timestamp then insertion.
+    Required fn fact_logs_ordered(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        let run_id = ctx.run_id(1);
+        twin.create_run(&ctx.new_run(1))?;
+        for (i, ts) in [3.0, 1.0, 2.0, 1.0].into_iter().enumerate() {
+            twin.insert_fact_log(&sample::fact(&run_id, 1769462950.0 + ts, &format!("fact {i}")))?;
+        }
+        twin.run_data(&run_id)
+    }
+
+    /// A whole Logbook run (statuses, hosts, operations, snapshots, facts, end) reads back as the contract says.
+    Required fn whole_run(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        let run_id = ctx.run_id(1);
+        twin.create_run(&ctx.new_run(1))?;
+        for (h, name) in ["@local", "web-1", "db-1"].into_iter().enumerate() {
+            let id = host(&twin, &run_id, name)?;
+            twin.insert_snapshot(&sample::snapshot(&run_id, id, "pre_operations", 1769462953.0 + h as f64))?;
+            for i in 0..3 {
+                let t0 = 1769462954.0 + (h * 10 + i) as f64;
+                twin.insert_fact_log(&sample::fact(&run_id, t0 + 0.1, &format!("{name} fact {i}")))?;
+                twin.timespan(&run_id, t0, t0 + 1.0)?;
+                let mut op = sample::operation(&run_id, id, &format!("{name} op {i}"), t0 + 0.5);
+                op.success = i != 2 || h != 1;
+                twin.insert_operation(&op)?;
+                if !op.success {
+                    twin.start_update_run(&run_id, "failure")?;
+                }
+            }
+        }
+        twin.summary(&run_id)?;
+        let summary = serde_json::to_value(ok("get_run_summary_stats", ctx.harbor().get_run_summary_stats(&run_id))?)
+            .unwrap_or_default();
+        twin.end_run_update(&run_id, 1769463000.0, "failure", &summary)?;
+        twin.run_data(&run_id)
+    }
+}

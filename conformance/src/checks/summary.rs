@@ -1,0 +1,70 @@
+//! Summary stats: exact counts, successful = total - failed, duration rounded as Python does.
+
+use super::{host, ok};
+use crate::suite::{checks, sample};
+use crate::Limani;
+
+/// Inserts operations with these (changed, success, duration) into a fresh run 1.
+fn operations(
+    twin: &crate::suite::Twin,
+    ctx: &crate::suite::Ctx,
+    ops: &[(bool, bool, f64)],
+) -> crate::suite::Verdict {
+    let run_id = ctx.run_id(1);
+    twin.create_run(&ctx.new_run(1))?;
+    let id = host(twin, &run_id, "@local")?;
+    for (i, &(changed, success, duration)) in ops.iter().enumerate() {
+        let mut op = sample::operation(&run_id, id, &format!("op {i}"), 1769462954.0 + i as f64);
+        (op.changed, op.success, op.duration) = (changed, success, duration);
+        twin.insert_operation(&op)?;
+    }
+    Ok(())
+}
+
+checks! {
+    group "summary";
+
+    /// Counts are exact: total, changed, failed, and successful = total - failed.
+    Required fn counts(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        operations(&twin, ctx, &[(true, true, 0.1), (false, false, 0.2), (true, false, 0.3), (false, true, 0.4), (false, true, 0.5)])?;
+        twin.summary(&ctx.run_id(1))
+    }
+
+    /// The total duration is the sum of durations rounded as Python's round(x, 4).
+    Required fn rounded_duration(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        operations(&twin, ctx, &[(false, true, 0.1), (false, true, 0.2), (false, true, 0.0997), (false, true, 0.00005)])?;
+        twin.summary(&ctx.run_id(1))
+    }
+
+    /// A run with no operations has total_duration 0.0 and zero counts.
+    Required fn no_operations_gives_zeros(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        operations(&twin, ctx, &[])?;
+        twin.summary(&ctx.run_id(1))
+    }
+
+    /// An unknown run gives zeros, not an error.
+    Required fn unknown_run_zeros(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        twin.summary(&ctx.run_id(404))
+    }
+
+    /// The summary counts operations written after a status or end-of-run update too.
+    Required fn counts_every_operation(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        operations(&twin, ctx, &[(true, true, 0.25)])?;
+        let run_id = ctx.run_id(1);
+        twin.start_update_run(&run_id, "failure")?;
+        twin.end_run_update(&run_id, 1769462999.0, "failure", &serde_json::json!({"status": "failure"}))?;
+        let id = host(&twin, &run_id, "@local")?;
+        twin.insert_operation(&sample::operation(&run_id, id, "late", 1769463000.0))?;
+        twin.summary(&run_id)
+    }
+}

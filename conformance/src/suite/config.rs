@@ -1,0 +1,172 @@
+//! `Suite`: which checks to run against which harbor, and how; `run_all` is its default.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::report::{CheckResult, Outcome, Report};
+use super::runner::{run_check, Factory, Settings};
+use super::{Check, Level, Reopen, Revision};
+use crate::limani::Limani;
+
+/// Runs every check against harbors from `factory`, prints the report, and panics with it
+/// if a required check fails.
+pub fn run_all<H: Limani + 'static>(factory: impl Fn() -> H + Send + Sync + 'static) {
+    Suite::new(factory).assert_conforms();
+}
+
+/// A callback after each check.
+type OnResult = Arc<dyn Fn(&CheckResult) + Send + Sync>;
+
+/// A configured suite run.
+pub struct Suite {
+    factory: Factory,
+    name: String,
+    revision: Revision,
+    timeout: Duration,
+    only: Vec<String>,
+    skip: Vec<String>,
+    reopen: Option<Reopen>,
+    reproduce: String,
+    on_result: Option<OnResult>,
+}
+
+/// True when `id` is `pattern` or inside the group `pattern`.
+fn matches(id: &str, pattern: &str) -> bool {
+    id == pattern
+        || id
+            .strip_prefix(pattern)
+            .is_some_and(|rest| rest.starts_with("::"))
+}
+
+impl Suite {
+    /// A suite over harbors made by `factory` (called once per check).
+    pub fn new<H: Limani + 'static>(factory: impl Fn() -> H + Send + Sync + 'static) -> Self {
+        Suite {
+            factory: Arc::new(move || Box::new(factory()) as Box<dyn Limani>),
+            name: std::any::type_name::<H>().to_owned(),
+            revision: Revision::Chaos07,
+            timeout: Duration::from_secs(30),
+            only: Vec::new(),
+            skip: Vec::new(),
+            reopen: None,
+            reproduce: "Suite::only(\"{id}\"), or: cargo test {id}".to_owned(),
+            on_result: None,
+        }
+    }
+
+    /// The harbor's name in reports.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Which `create_run` the harbor implements (default: Ch-aOS 0.7).
+    pub fn revision(mut self, revision: Revision) -> Self {
+        self.revision = revision;
+        self
+    }
+
+    /// The time limit of each check (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Runs only this check or group (may be given more than once).
+    pub fn only(mut self, id_or_group: impl Into<String>) -> Self {
+        self.only.push(id_or_group.into());
+        self
+    }
+
+    /// Leaves out this check or group.
+    pub fn skip(mut self, id_or_group: impl Into<String>) -> Self {
+        self.skip.push(id_or_group.into());
+        self
+    }
+
+    /// Declares the harbor persistent: `reopen` opens the factory's store anew.
+    pub fn reopen<H: Limani + 'static>(
+        mut self,
+        reopen: impl Fn() -> H + Send + Sync + 'static,
+    ) -> Self {
+        self.reopen = Some(Arc::new(move || Box::new(reopen()) as Box<dyn Limani>));
+        self
+    }
+
+    /// How a failure message says to run one check again; `{id}` is replaced by the check's id.
+    pub fn reproduce_with(mut self, hint: impl Into<String>) -> Self {
+        self.reproduce = hint.into();
+        self
+    }
+
+    /// Called after each check, for progress displays.
+    pub fn on_result(mut self, f: impl Fn(&CheckResult) + Send + Sync + 'static) -> Self {
+        self.on_result = Some(Arc::new(f));
+        self
+    }
+
+    /// The checks this suite will run, in order.
+    pub fn checks(&self) -> Vec<Check> {
+        crate::checks::all()
+            .into_iter()
+            .filter(|c| self.only.is_empty() || self.only.iter().any(|p| matches(c.id, p)))
+            .filter(|c| !self.skip.iter().any(|p| matches(c.id, p)))
+            .collect()
+    }
+
+    fn settings(&self) -> Settings {
+        Settings {
+            revision: self.revision,
+            timeout: self.timeout,
+            reopen: self.reopen.clone(),
+            reproduce: self.reproduce.clone(),
+        }
+    }
+
+    /// Runs the selected checks and reports all of them.
+    pub fn run(&self) -> Report {
+        let started = Instant::now();
+        let settings = self.settings();
+        let results = self
+            .checks()
+            .iter()
+            .map(|check| {
+                let result = run_check(check, &self.factory, &settings);
+                if let Some(f) = &self.on_result {
+                    f(&result);
+                }
+                result
+            })
+            .collect();
+        Report::new(&self.name, results, started.elapsed())
+    }
+
+    /// Runs, prints the report, and panics with it if a required check failed.
+    pub fn assert_conforms(&self) {
+        let report = self.run();
+        let text = report.to_text();
+        if !report.passed() {
+            panic!("{text}");
+        }
+        println!("{text}");
+    }
+
+    /// Runs one check by id (for the `suite!` macro): panics if it is required and fails;
+    /// a recommended failure or a skip is printed.
+    pub fn run_check(&self, id: &str) {
+        let check = crate::checks::all()
+            .into_iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("no check has the id {id:?}"));
+        let result = run_check(&check, &self.factory, &self.settings());
+        let message = result.message.as_deref().unwrap_or_default();
+        match (result.outcome, result.level) {
+            (Outcome::Failed, Level::Required) => panic!("{id} failed\n{message}"),
+            (Outcome::Failed, Level::Recommended) => {
+                println!("recommended check {id} failed\n{message}")
+            }
+            (Outcome::Skipped, _) => println!("{id} skipped: {message}"),
+            (Outcome::Passed, _) => {}
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! A failed check: what went wrong, expected vs actual as a diff, and (added by the runner)
+//! the clause it breaks and the calls that led there.
+
+use std::fmt::Write;
+
+use serde::Serialize;
+use serde_json::Value;
+use similar::{ChangeTag, TextDiff};
+
+use crate::error::LimaniError;
+
+/// Why a check failed.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    /// What went wrong, in one line ("get_or_create_host gave a second id for the same host").
+    pub what: String,
+    /// Expected vs actual, rendered as a unified diff.
+    pub diff: Option<String>,
+}
+
+/// The result of a check.
+pub type Verdict = std::result::Result<(), Failure>;
+
+impl Failure {
+    /// A failure with no diff.
+    pub fn new(what: impl Into<String>) -> Self {
+        Failure {
+            what: what.into(),
+            diff: None,
+        }
+    }
+
+    /// A failure showing expected vs actual, both as pretty JSON.
+    pub fn differs(
+        what: impl Into<String>,
+        expected: &impl Serialize,
+        actual: &impl Serialize,
+    ) -> Self {
+        Failure {
+            what: what.into(),
+            diff: Some(diff(&show(expected), &show(actual))),
+        }
+    }
+
+    /// A harbor call failed where it should have succeeded.
+    pub fn call(call: &str, error: &LimaniError) -> Self {
+        Failure::new(format!("{call} failed: {error} ({:?})", error.kind()))
+    }
+}
+
+/// A value as a diff shows it.
+pub fn show(value: &impl Serialize) -> String {
+    pretty(&serde_json::to_value(value).unwrap_or_else(|e| Value::String(format!("<{e}>"))))
+}
+
+/// Pretty JSON with long strings cut, so that a 16 MiB value still makes a readable diff.
+pub fn pretty(value: &Value) -> String {
+    fn cut(v: &Value) -> Value {
+        match v {
+            Value::String(s) if s.len() > 200 => {
+                let end = s.char_indices().nth(80).map_or(s.len(), |(i, _)| i);
+                Value::String(format!("{}…[{} bytes in all]", &s[..end], s.len()))
+            }
+            Value::Array(items) => Value::Array(items.iter().map(cut).collect()),
+            Value::Object(map) => {
+                Value::Object(map.iter().map(|(k, v)| (k.clone(), cut(v))).collect())
+            }
+            other => other.clone(),
+        }
+    }
+    serde_json::to_string_pretty(&cut(value)).unwrap_or_default()
+}
+
+/// A line diff of two texts: `-` lines are expected, `+` lines are what the harbor gave.
+pub fn diff(expected: &str, actual: &str) -> String {
+    let mut out = String::new();
+    let text_diff = TextDiff::from_lines(expected, actual);
+    for group in text_diff.grouped_ops(3) {
+        for op in group {
+            for change in text_diff.iter_changes(&op) {
+                let sign = match change.tag() {
+                    ChangeTag::Delete => '-',
+                    ChangeTag::Insert => '+',
+                    ChangeTag::Equal => ' ',
+                };
+                let _ = write!(out, "{sign} {}", change.value());
+                if !change.value().ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+        }
+        out.push_str("  ...\n");
+    }
+    if out.is_empty() {
+        // Same text, different values: a number whose kind or bits differ, say.
+        out = format!(
+            "(same text, different values)\n  expected: {expected}\n  actual:   {actual}\n"
+        );
+    }
+    out
+}
+
+/// Fails with `what` unless `cond` holds.
+pub fn ensure(cond: bool, what: impl FnOnce() -> String) -> Verdict {
+    if cond {
+        Ok(())
+    } else {
+        Err(Failure::new(what()))
+    }
+}

@@ -1,0 +1,244 @@
+//! What a suite run found, per check, as text, JSON, JUnit XML or a Markdown summary.
+
+use std::fmt::Write;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::Level;
+
+/// How a check ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Passed,
+    Failed,
+    /// Not run: the harbor lacks what the check needs (said in the message).
+    Skipped,
+}
+
+/// One check's result.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub id: String,
+    pub group: String,
+    pub level: Level,
+    pub clause: String,
+    pub outcome: Outcome,
+    pub duration_ms: f64,
+    /// For a failure: the clause, what went wrong, the diff and the calls; for a skip: why.
+    pub message: Option<String>,
+}
+
+/// All results of one suite run.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Report {
+    /// What was certified (a harbor's name or target).
+    pub harbor: String,
+    pub results: Vec<CheckResult>,
+    pub duration_ms: f64,
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+impl CheckResult {
+    pub(crate) fn new(
+        check: &super::Check,
+        outcome: Outcome,
+        took: Duration,
+        message: Option<String>,
+    ) -> Self {
+        CheckResult {
+            id: check.id.to_owned(),
+            group: check.group.to_owned(),
+            level: check.level,
+            clause: check.clause.to_owned(),
+            outcome,
+            duration_ms: ms(took),
+            message,
+        }
+    }
+
+    /// A failure that fails the certification.
+    pub fn is_required_failure(&self) -> bool {
+        self.outcome == Outcome::Failed && self.level == Level::Required
+    }
+}
+
+impl Report {
+    pub(crate) fn new(harbor: &str, results: Vec<CheckResult>, took: Duration) -> Self {
+        Report {
+            harbor: harbor.to_owned(),
+            results,
+            duration_ms: ms(took),
+        }
+    }
+
+    /// True when every required check passed.
+    pub fn passed(&self) -> bool {
+        !self.results.iter().any(CheckResult::is_required_failure)
+    }
+
+    fn count(&self, outcome: Outcome, level: Option<Level>) -> usize {
+        self.results
+            .iter()
+            .filter(|r| r.outcome == outcome && level.is_none_or(|l| r.level == l))
+            .count()
+    }
+
+    /// "48 passed, 2 failed, 1 skipped" and the required failures.
+    pub fn summary_line(&self) -> String {
+        format!(
+            "{} passed, {} failed, {} skipped ({} required failures) in {:.1} s",
+            self.count(Outcome::Passed, None),
+            self.count(Outcome::Failed, None),
+            self.count(Outcome::Skipped, None),
+            self.count(Outcome::Failed, Some(Level::Required)),
+            self.duration_ms / 1e3
+        )
+    }
+
+    /// A table for a terminal, then every failure in full.
+    pub fn to_text(&self) -> String {
+        let mut out = format!("limani conformance: {}\n", self.harbor);
+        for r in &self.results {
+            let mark = match (r.outcome, r.level) {
+                (Outcome::Passed, _) => "ok  ",
+                (Outcome::Failed, Level::Required) => "FAIL",
+                (Outcome::Failed, Level::Recommended) => "warn",
+                (Outcome::Skipped, _) => "skip",
+            };
+            let _ = writeln!(
+                out,
+                "  {mark} {:<48} {:>9.1} ms  {:?}",
+                r.id, r.duration_ms, r.level
+            );
+        }
+        for r in self.results.iter().filter(|r| r.outcome != Outcome::Passed) {
+            let _ = writeln!(
+                out,
+                "\n--- {} ({:?}, {:?})\n{}",
+                r.id,
+                r.level,
+                r.outcome,
+                r.message.as_deref().unwrap_or("")
+            );
+        }
+        let _ = writeln!(out, "\n{}", self.summary_line());
+        out
+    }
+
+    /// The report as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a report serializes")
+    }
+
+    /// JUnit XML: one testsuite per group; recommended failures are reported as skipped with a message.
+    pub fn to_junit(&self) -> String {
+        let mut groups: Vec<&str> = self.results.iter().map(|r| r.group.as_str()).collect();
+        groups.dedup();
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let _ = writeln!(
+            out,
+            "<testsuites name=\"limani conformance: {}\" tests=\"{}\" failures=\"{}\" time=\"{:.3}\">",
+            xml(&self.harbor),
+            self.results.len(),
+            self.count(Outcome::Failed, Some(Level::Required)),
+            self.duration_ms / 1e3
+        );
+        for group in groups {
+            let rs: Vec<_> = self.results.iter().filter(|r| r.group == group).collect();
+            let failures = rs.iter().filter(|r| r.is_required_failure()).count();
+            let _ = writeln!(
+                out,
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\">",
+                xml(group),
+                rs.len()
+            );
+            for r in rs {
+                let _ = write!(
+                    out,
+                    "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\"",
+                    xml(group),
+                    xml(&r.id),
+                    r.duration_ms / 1e3
+                );
+                let message = xml(r.message.as_deref().unwrap_or(""));
+                match (r.outcome, r.level) {
+                    (Outcome::Passed, _) => out.push_str("/>\n"),
+                    (Outcome::Failed, Level::Required) => {
+                        let _ = writeln!(
+                            out,
+                            ">\n      <failure message=\"{}\">{message}</failure>\n    </testcase>",
+                            xml(&r.clause)
+                        );
+                    }
+                    _ => {
+                        let _ = writeln!(
+                            out,
+                            ">\n      <skipped message=\"{message}\"/>\n    </testcase>"
+                        );
+                    }
+                }
+            }
+            out.push_str("  </testsuite>\n");
+        }
+        out.push_str("</testsuites>\n");
+        out
+    }
+
+    /// A Markdown summary (for a CI job summary): totals, then failures and skips with their clauses.
+    pub fn to_markdown(&self) -> String {
+        let verdict = if self.passed() {
+            "certified"
+        } else {
+            "NOT certified"
+        };
+        let mut out = format!(
+            "## Limani conformance: `{}` — {verdict}\n\n{}\n\n",
+            self.harbor,
+            self.summary_line()
+        );
+        out.push_str("| check | level | outcome | clause |\n|---|---|---|---|\n");
+        for r in &self.results {
+            let _ = writeln!(
+                out,
+                "| `{}` | {:?} | {:?} | {} |",
+                r.id,
+                r.level,
+                r.outcome,
+                r.clause.replace('|', "\\|")
+            );
+        }
+        for r in self.results.iter().filter(|r| r.outcome == Outcome::Failed) {
+            let _ = writeln!(
+                out,
+                "\n### `{}`\n\n```text\n{}\n```",
+                r.id,
+                r.message.as_deref().unwrap_or("")
+            );
+        }
+        out
+    }
+}
+
+/// Escapes text for XML attributes and content; drops characters XML 1.0 cannot hold.
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\n' | '\t' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,123 @@
+//! Runs one check on its own thread under a time limit: a harbor that panics, errors,
+//! hangs or deadlocks fails that check with a diagnosis, and the suite goes on.
+
+use std::fmt::Write;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::report::{CheckResult, Outcome};
+use super::{Check, Ctx, Failure, Need, Probe, Reopen, Revision};
+use crate::limani::Limani;
+
+/// Makes a usable harbor; checks isolate themselves, so it may return the same store each time.
+pub type Factory = Arc<dyn Fn() -> Box<dyn Limani> + Send + Sync>;
+
+pub(crate) struct Settings {
+    pub revision: Revision,
+    pub timeout: Duration,
+    pub reopen: Option<Reopen>,
+    pub reproduce: String,
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
+/// The full failure message: clause, what, diff, calls, how to reproduce.
+fn message(check: &Check, failure: &Failure, probe: Option<&Probe>, settings: &Settings) -> String {
+    let mut out = format!("clause:  {}\nfailure: {}\n", check.clause, failure.what);
+    if let Some(diff) = &failure.diff {
+        let _ = write!(
+            out,
+            "diff (- what the contract expects, + what the harbor gave):\n{diff}"
+        );
+    }
+    if let Some(probe) = probe {
+        let calls = probe.calls();
+        let _ = writeln!(
+            out,
+            "calls that led here (last {} of {}):",
+            calls.len(),
+            probe.call_count()
+        );
+        for call in calls {
+            let _ = writeln!(out, "  {call}");
+        }
+    }
+    let _ = write!(
+        out,
+        "reproduce: {}",
+        settings.reproduce.replace("{id}", check.id)
+    );
+    out
+}
+
+pub(crate) fn run_check(check: &Check, factory: &Factory, settings: &Settings) -> CheckResult {
+    let started = Instant::now();
+    if check.need == Need::Reopen && settings.reopen.is_none() {
+        let why = "the harbor was not declared persistent (no reopen closure), so durability is not checked";
+        return CheckResult::new(
+            check,
+            Outcome::Skipped,
+            Duration::ZERO,
+            Some(why.to_owned()),
+        );
+    }
+    let slot: Arc<Mutex<Option<Probe>>> = Arc::default();
+    let (done, verdict) = mpsc::channel();
+    let spawned = {
+        let (check, factory, slot) = (*check, factory.clone(), slot.clone());
+        let (revision, reopen) = (settings.revision, settings.reopen.clone());
+        std::thread::Builder::new()
+            .name(format!("limani check {}", check.id))
+            .spawn(move || {
+                let outcome = catch_unwind(AssertUnwindSafe(|| {
+                    let harbor = catch_unwind(AssertUnwindSafe(|| factory())).map_err(|p| {
+                        Failure::new(format!(
+                            "the harbor factory panicked: {}",
+                            panic_text(p.as_ref())
+                        ))
+                    })?;
+                    let probe = Probe::new(Arc::from(harbor));
+                    *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(probe.clone());
+                    (check.run)(&Ctx::new(probe, &check, revision, reopen))
+                }));
+                let _ = done.send(outcome.unwrap_or_else(|p| {
+                    Err(Failure::new(format!(
+                        "the check panicked: {}",
+                        panic_text(p.as_ref())
+                    )))
+                }));
+            })
+    };
+    if let Err(e) = spawned {
+        let failure = Failure::new(format!("could not start the check's thread: {e}"));
+        return CheckResult::new(
+            check,
+            Outcome::Failed,
+            started.elapsed(),
+            Some(message(check, &failure, None, settings)),
+        );
+    }
+    let result = verdict.recv_timeout(settings.timeout);
+    let probe = slot.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let failure = match result {
+        Ok(Ok(())) => return CheckResult::new(check, Outcome::Passed, started.elapsed(), None),
+        Ok(Err(failure)) => failure,
+        Err(_) => {
+            let running = probe.as_ref().map(Probe::in_flight).unwrap_or_default();
+            let secs = settings.timeout.as_secs_f64();
+            Failure::new(match running.is_empty() {
+                true => format!("timed out after {secs} s between harbor calls (the harbor's factory or the check itself)"),
+                false => format!("timed out after {secs} s in {}", running.join("; in ")),
+            })
+        }
+    };
+    let text = message(check, &failure, probe.as_ref(), settings);
+    CheckResult::new(check, Outcome::Failed, started.elapsed(), Some(text))
+}

@@ -1,0 +1,314 @@
+//! `Twin`: a harbor and a fresh model, called alike, compared after every call.
+//! Ids are compared up to a consistent renaming: a harbor may number differently, not inconsistently.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::failure::{Failure, Verdict};
+use crate::error::{ErrorKind, Result};
+use crate::limani::Limani;
+use crate::model::{rules, MemoryLimani};
+use crate::records::{FactLog, HostId, NewFactLog, NewOperation, NewRun, NewSnapshot, RunData};
+
+/// A harbor's ids paired with the model's, one namespace per kind of record.
+#[derive(Default)]
+struct Renaming {
+    forward: HashMap<(Kind, i64), i64>,
+    back: HashMap<(Kind, i64), i64>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    Host,
+    Operation,
+    Snapshot,
+    Fact,
+}
+
+impl Renaming {
+    /// The model id for harbor id `h`, pairing it with `m` if neither is paired yet.
+    /// An id that cannot be paired is shown negated, so that the diff points at it.
+    fn pair(&mut self, kind: Kind, h: i64, m: i64) -> i64 {
+        if let Some(&paired) = self.forward.get(&(kind, h)) {
+            return paired;
+        }
+        if self.back.contains_key(&(kind, m)) {
+            return -h;
+        }
+        self.forward.insert((kind, h), m);
+        self.back.insert((kind, m), h);
+        m
+    }
+
+    fn get(&self, kind: Kind, h: i64) -> Option<i64> {
+        self.forward.get(&(kind, h)).copied()
+    }
+}
+
+/// A harbor under test beside the model.
+pub struct Twin<'a> {
+    harbor: &'a dyn Limani,
+    model: MemoryLimani,
+    renaming: Mutex<Renaming>,
+}
+
+fn outcome<T: Serialize>(r: &Result<T>) -> Value {
+    match r {
+        Ok(v) => serde_json::json!({ "Ok": v }),
+        Err(e) => serde_json::json!({ "Err": e.kind() }),
+    }
+}
+
+impl<'a> Twin<'a> {
+    pub fn new(harbor: &'a dyn Limani) -> Self {
+        Twin {
+            harbor,
+            model: MemoryLimani::new(),
+            renaming: Mutex::default(),
+        }
+    }
+
+    /// The same model and ids beside another harbor (the same store, reopened).
+    pub fn rebind<'b>(self, harbor: &'b dyn Limani) -> Twin<'b> {
+        Twin {
+            harbor,
+            model: self.model,
+            renaming: self.renaming,
+        }
+    }
+
+    /// The harbor alone, for calls the model should not see.
+    pub fn harbor(&self) -> &dyn Limani {
+        self.harbor
+    }
+
+    /// The model alone, to apply writes acknowledged by the harbor in another order.
+    pub fn model(&self) -> &MemoryLimani {
+        &self.model
+    }
+
+    fn renaming(&self) -> std::sync::MutexGuard<'_, Renaming> {
+        self.renaming.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The model's id for a harbor host id (an id the model never gave when unpaired).
+    pub fn model_host(&self, harbor_id: HostId) -> HostId {
+        self.renaming()
+            .get(Kind::Host, harbor_id)
+            .unwrap_or(i64::MIN + 1)
+    }
+
+    fn same_outcome(
+        call: &str,
+        harbor: &Result<()>,
+        model: &Result<()>,
+        lenient_unknown_run: bool,
+    ) -> Verdict {
+        let agree = match (harbor, model) {
+            (Ok(()), Ok(())) => true,
+            (Err(h), Err(m)) => h.kind() == m.kind(),
+            (_, Err(m)) if lenient_unknown_run && m.kind() == ErrorKind::UnknownRun => {
+                rules::unknown_run_update_allowed(harbor)
+            }
+            _ => false,
+        };
+        match agree {
+            true => Ok(()),
+            false => {
+                let detail = harbor
+                    .as_ref()
+                    .err()
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default();
+                Err(Failure::differs(
+                    format!("{call}: outcome differs from the contract{detail}"),
+                    &outcome(model),
+                    &outcome(harbor),
+                ))
+            }
+        }
+    }
+
+    pub fn create_run(&self, run: &NewRun) -> Verdict {
+        let (h, m) = (self.harbor.create_run(run), self.model.create_run(run));
+        if let (Ok(h), Ok(m)) = (&h, &m) {
+            if h != m {
+                return Err(Failure::differs(
+                    "create_run returned another run id than it was given",
+                    m,
+                    h,
+                ));
+            }
+        }
+        Self::same_outcome("create_run", &h.map(drop), &m.map(drop), false)
+    }
+
+    pub fn start_update_run(&self, run_id: &str, status: &str) -> Verdict {
+        let (h, m) = (
+            self.harbor.start_update_run(run_id, status),
+            self.model.start_update_run(run_id, status),
+        );
+        Self::same_outcome("start_update_run", &h, &m, true)
+    }
+
+    pub fn end_run_update(
+        &self,
+        run_id: &str,
+        end_time: f64,
+        status: &str,
+        summary: &Value,
+    ) -> Verdict {
+        let h = self
+            .harbor
+            .end_run_update(run_id, end_time, status, summary);
+        let m = self.model.end_run_update(run_id, end_time, status, summary);
+        Self::same_outcome("end_run_update", &h, &m, true)
+    }
+
+    /// Gets or creates a host on both; returns the harbor's id (`None` when both rejected the call).
+    pub fn host(&self, run_id: &str, name: &str) -> std::result::Result<Option<HostId>, Failure> {
+        let (h, m) = (
+            self.harbor.get_or_create_host(run_id, name),
+            self.model.get_or_create_host(run_id, name),
+        );
+        match (h, m) {
+            (Ok(h), Ok(m)) => {
+                let mut renaming = self.renaming();
+                match renaming.pair(Kind::Host, h, m) {
+                    paired if paired == m => Ok(Some(h)),
+                    _ => Err(Failure::new(format!(
+                        "get_or_create_host({run_id:?}, {name:?}) gave id {h}, inconsistent with the ids it gave before (this host is the model's #{m}; harbor id {h} was {})",
+                        renaming.get(Kind::Host, h).map_or("never given".to_owned(), |p| format!("given for the model's host #{p}"))
+                    ))),
+                }
+            }
+            (h, m) => Self::same_outcome("get_or_create_host", &h.map(drop), &m.map(drop), false)
+                .map(|()| None),
+        }
+    }
+
+    /// Inserts on both; the operation carries the harbor's host id.
+    pub fn insert_operation(&self, op: &NewOperation) -> Verdict {
+        let h = self.harbor.insert_operation(op);
+        let m = self.model.insert_operation(&NewOperation {
+            host_id: self.model_host(op.host_id),
+            ..op.clone()
+        });
+        Self::same_outcome("insert_operation", &h, &m, false)
+    }
+
+    /// Inserts on both; the snapshot carries the harbor's host id.
+    pub fn insert_snapshot(&self, snapshot: &NewSnapshot) -> Verdict {
+        let h = self.harbor.insert_snapshot(snapshot);
+        let m = self.model.insert_snapshot(&NewSnapshot {
+            host_id: self.model_host(snapshot.host_id),
+            ..snapshot.clone()
+        });
+        Self::same_outcome("insert_snapshot", &h, &m, false)
+    }
+
+    pub fn insert_fact_log(&self, fact: &NewFactLog) -> Verdict {
+        let (h, m) = (
+            self.harbor.insert_fact_log(fact),
+            self.model.insert_fact_log(fact),
+        );
+        Self::same_outcome("insert_fact_log", &h, &m, false)
+    }
+
+    /// Compares a read: both fail alike, or the harbor's value (renamed) equals the model's.
+    fn compare_read<T: Serialize>(
+        &self,
+        call: &str,
+        h: Result<T>,
+        m: Result<T>,
+        rename: impl FnOnce(&mut Renaming, T, &T) -> T,
+    ) -> Verdict {
+        match (h, m) {
+            (Ok(h), Ok(m)) => {
+                let h = rename(&mut self.renaming(), h, &m);
+                let (hv, mv) = (serde_json::to_value(&h), serde_json::to_value(&m));
+                match (hv, mv) {
+                    (Ok(hv), Ok(mv)) if rules::same_json(&hv, &mv) => Ok(()),
+                    _ => Err(Failure::differs(
+                        format!("{call} differs from the contract"),
+                        &m,
+                        &h,
+                    )),
+                }
+            }
+            (h, m) => Self::same_outcome(call, &h.map(drop), &m.map(drop), false),
+        }
+    }
+
+    pub fn timespan(&self, run_id: &str, start: f64, end: f64) -> Verdict {
+        let h = self.harbor.get_facts_for_timespan(run_id, start, end);
+        let m = self.model.get_facts_for_timespan(run_id, start, end);
+        let call = format!("get_facts_for_timespan({run_id:?}, {start:?}, {end:?})");
+        self.compare_read(&call, h, m, |r, h, m| rename_facts(r, h, m))
+    }
+
+    pub fn summary(&self, run_id: &str) -> Verdict {
+        let (h, m) = (
+            self.harbor.get_run_summary_stats(run_id),
+            self.model.get_run_summary_stats(run_id),
+        );
+        self.compare_read(
+            &format!("get_run_summary_stats({run_id:?})"),
+            h,
+            m,
+            |_, h, _| h,
+        )
+    }
+
+    pub fn run_data(&self, run_id: &str) -> Verdict {
+        let (h, m) = (
+            self.harbor.get_run_data(run_id),
+            self.model.get_run_data(run_id),
+        );
+        self.compare_read(
+            &format!("get_run_data({run_id:?})"),
+            h,
+            m,
+            |r, h, m| match (h, m) {
+                (Some(h), Some(m)) => Some(rename_run_data(r, h, m)),
+                (h, _) => h,
+            },
+        )
+    }
+}
+
+fn model_id<T>(m: &[T], i: usize, id: impl Fn(&T) -> i64) -> i64 {
+    m.get(i).map_or(i64::MIN + 1, id)
+}
+
+fn rename_facts(r: &mut Renaming, h: Vec<FactLog>, m: &[FactLog]) -> Vec<FactLog> {
+    h.into_iter()
+        .enumerate()
+        .map(|(i, mut f)| {
+            f.id = r.pair(Kind::Fact, f.id, model_id(m, i, |f| f.id));
+            f
+        })
+        .collect()
+}
+
+fn rename_run_data(r: &mut Renaming, mut h: RunData, m: &RunData) -> RunData {
+    for (i, host) in h.hosts.iter_mut().enumerate() {
+        let mh = m.hosts.get(i);
+        host.id = r.pair(Kind::Host, host.id, mh.map_or(i64::MIN + 1, |x| x.id));
+        let no_ops = Vec::new();
+        let m_ops = mh.map_or(&no_ops, |x| &x.operations);
+        for (j, op) in host.operations.iter_mut().enumerate() {
+            op.id = r.pair(Kind::Operation, op.id, model_id(m_ops, j, |o| o.id));
+            op.host_id = r.get(Kind::Host, op.host_id).unwrap_or(-op.host_id);
+        }
+    }
+    for (i, s) in h.snapshots.iter_mut().enumerate() {
+        s.id = r.pair(Kind::Snapshot, s.id, model_id(&m.snapshots, i, |s| s.id));
+        s.host_id = r.get(Kind::Host, s.host_id).unwrap_or(-s.host_id);
+    }
+    h.fact_logs = rename_facts(r, std::mem::take(&mut h.fact_logs), &m.fact_logs);
+    h
+}
