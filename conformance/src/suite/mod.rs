@@ -3,6 +3,8 @@
 
 mod config;
 pub mod failure;
+#[doc(hidden)]
+pub mod macros;
 pub mod probe;
 pub mod report;
 mod runner;
@@ -21,6 +23,11 @@ pub use twin::Twin;
 
 use crate::limani::Limani;
 use crate::records::NewRun;
+
+/// Every check of the suite, in report order.
+pub fn all_checks() -> Vec<Check> {
+    crate::checks::all()
+}
 
 /// How much a check matters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -134,3 +141,16 @@ macro_rules! checks {
     };
 }
 pub(crate) use checks;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_suite_macro_lists_every_check_once() {
+        let registry: Vec<&str> = super::all_checks().iter().map(|c| c.id).collect();
+        assert_eq!(
+            super::macros::SUITE_MACRO_IDS,
+            registry.as_slice(),
+            "update conformance/src/suite/macros.rs"
+        );
+    }
+}

@@ -1,0 +1,109 @@
+//! `limani certify` as a user runs it: exit codes, progress, and the reports a CI reads.
+
+use std::process::Command;
+
+fn limani(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_limani"))
+        .args(args)
+        .output()
+        .unwrap();
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        text(out.stdout),
+        text(out.stderr),
+    )
+}
+
+#[test]
+fn certifies_the_reference_harbor_on_a_file_with_every_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ch-rima.db");
+    let (json, junit, md) = (
+        dir.path().join("r.json"),
+        dir.path().join("r.xml"),
+        dir.path().join("r.md"),
+    );
+    let (code, stdout, stderr) = limani(&[
+        "certify",
+        &format!("sqlite:{}", db.display()),
+        "--json",
+        json.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+        "--markdown",
+        md.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("ok   durability::reopen_keeps_everything"),
+        "{stderr}"
+    );
+    assert!(stdout.contains(" passed, 0 failed, 0 skipped"), "{stdout}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    assert!(report["results"].as_array().unwrap().len() >= 50);
+    let xml = std::fs::read_to_string(junit).unwrap();
+    assert!(
+        xml.starts_with("<?xml")
+            && xml.contains("<testcase classname=\"timespan\" name=\"timespan::half_open\"")
+    );
+    assert!(std::fs::read_to_string(md).unwrap().contains("— certified"));
+}
+
+#[test]
+fn a_store_that_breaks_the_contract_exits_1_with_the_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("foreign.db");
+    // A database whose `runs` table is not Ch-rima's: init_db keeps it, and writes fail.
+    let status = Command::new("python3")
+        .args(["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('CREATE TABLE runs (id TEXT PRIMARY KEY)'); c.commit()"])
+        .arg(&db)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (code, stdout, _) = limani(&[
+        "certify",
+        &format!("sqlite:{}", db.display()),
+        "--only",
+        "lifecycle::run_reads_back",
+    ]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("FAIL lifecycle::run_reads_back"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("reproduce: limani certify sqlite:"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &["certify"][..],
+        &["certify", "mysql://x"],
+        &["certify", "sqlite::memory:", "--timeout", "soon"],
+        &["certify", "sqlite::memory:", "--only", "no::such_check"],
+        &["frobnicate"],
+    ] {
+        let (code, _, stderr) = limani(args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("limani: "), "{stderr}");
+    }
+}
+
+#[test]
+fn the_contract_document_lists_every_check_with_its_clause() {
+    let (code, table, _) = limani(&["checks", "--markdown"]);
+    assert_eq!(code, 0);
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/contract.md"))
+        .unwrap();
+    for row in table.lines().skip(2) {
+        assert!(
+            doc.contains(row),
+            "docs/contract.md lacks (regenerate with `limani checks --markdown`):\n{row}"
+        );
+    }
+}
