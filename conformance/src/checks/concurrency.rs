@@ -2,7 +2,7 @@
 //! resolves hosts and reads timespans, and nothing is lost or fails.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{mpsc, Mutex};
 
 use super::{host, ok};
 use crate::records::{NewFactLog, NewOperation, NewSnapshot};
@@ -87,6 +87,9 @@ fn writer(harbor: &dyn Limani, writes: &[Write], acked: &AtomicUsize) -> Result<
     }
     ok("disconnect", harbor.disconnect())
 }
+
+/// How many acknowledged writes are each checked from another thread.
+const WRITES_CHECKED: usize = 60;
 
 const NAMES: [&str; 4] = ["@local", "web-1", "db-1", "192.0.2.10"];
 
@@ -183,37 +186,41 @@ checks! {
         ok("init_db", ctx.harbor().init_db())?;
         let run_id = ctx.run_id(1);
         ok("create_run", ctx.harbor().create_run(&ctx.new_run(1)))?;
-        let writes: Vec<Write> = (0..150).map(|i| Write::Fact(sample::fact(&run_id, 1769462954.0 + f64::from(i), &format!("fact {i}")))).collect();
-        let (acked, done) = (AtomicUsize::new(0), AtomicBool::new(false));
-        let failures = Mutex::new(Vec::new());
+        let (verdicts_tx, verdicts) = mpsc::channel::<Verdict>();
         std::thread::scope(|s| {
-            s.spawn(|| {
-                if let Err(f) = writer(ctx.harbor(), &writes, &acked) {
-                    failures.lock().unwrap_or_else(|p| p.into_inner()).push(f);
-                }
-                done.store(true, Ordering::SeqCst);
-            });
-            for reader in 1..=2 {
-                let (harbor, run_id, acked, done, failures) = (ctx.harbor(), &run_id, &acked, &done, &failures);
-                s.spawn(move || {
-                    label_thread(format!("reader {reader}"));
-                    while !done.load(Ordering::SeqCst) {
-                        let seen = acked.load(Ordering::SeqCst);
-                        match harbor.get_facts_for_timespan(run_id, 1769462954.0, 1769462954.0 + seen as f64) {
-                            Ok(rows) if rows.len() == seen => {}
-                            Ok(rows) => {
-                                let f = Failure::new(format!("{seen} fact logs were acknowledged, reader {reader} saw {}", rows.len()));
-                                return failures.lock().unwrap_or_else(|p| p.into_inner()).push(f);
+            // Two readers, each told "n fact logs are acknowledged", each checking it sees exactly n.
+            let readers: Vec<mpsc::Sender<usize>> = (1..=2)
+                .map(|reader| {
+                    let (tx, rx) = mpsc::channel::<usize>();
+                    let (harbor, run_id, verdicts) = (ctx.harbor(), &run_id, verdicts_tx.clone());
+                    s.spawn(move || {
+                        label_thread(format!("reader {reader}"));
+                        for acked in rx {
+                            let seen = harbor.get_facts_for_timespan(run_id, 1769462954.0, 1769462954.0 + acked as f64);
+                            let verdict = match seen {
+                                Ok(rows) if rows.len() == acked => Ok(()),
+                                Ok(rows) => Err(Failure::new(format!("{acked} fact logs were acknowledged by the writer, reader {reader} saw {}", rows.len()))),
+                                Err(e) => Err(Failure::call("get_facts_for_timespan", &e)),
+                            };
+                            if verdicts.send(verdict).is_err() {
+                                return;
                             }
-                            Err(e) => return failures.lock().unwrap_or_else(|p| p.into_inner()).push(Failure::call("get_facts_for_timespan", &e)),
                         }
-                    }
+                    });
+                    tx
+                })
+                .collect();
+            label_thread("writer");
+            for i in 0..WRITES_CHECKED {
+                let fact = sample::fact(&run_id, 1769462954.0 + i as f64, &format!("fact {i}"));
+                let written = ctx.harbor().insert_fact_log(&fact).map_err(|e| Failure::call("insert_fact_log", &e));
+                let checked = written.and_then(|()| {
+                    readers[i % 2].send(i + 1).map_err(|_| Failure::new("a reader thread stopped"))?;
+                    verdicts.recv().unwrap_or_else(|_| Err(Failure::new("a reader thread stopped")))
                 });
+                checked?;
             }
-        });
-        match failures.into_inner().unwrap_or_default().into_iter().next() {
-            Some(f) => Err(f),
-            None => Ok(()),
-        }
+            Ok(())
+        })
     }
 }

@@ -8,6 +8,8 @@ use crate::Limani;
 
 /// How many threads race for one new host.
 const RACERS: usize = 8;
+/// How many new hosts they race for, one after the other.
+const ROUNDS: usize = 3;
 
 checks! {
     group "hosts";
@@ -56,27 +58,38 @@ checks! {
         twin.create_run(&ctx.new_run(1))?;
         let run_id = ctx.run_id(1);
         let barrier = Barrier::new(RACERS);
-        let results: Vec<_> = std::thread::scope(|s| {
+        let results: Vec<Vec<_>> = std::thread::scope(|s| {
             let racers: Vec<_> = (1..=RACERS)
                 .map(|n| {
                     let (harbor, barrier, run_id) = (ctx.harbor(), &barrier, &run_id);
                     s.spawn(move || {
                         label_thread(format!("thread {n}"));
-                        barrier.wait();
-                        harbor.get_or_create_host(run_id, "racy-host.example.org")
+                        // Each thread reaches the store once first, so all race with warm connections.
+                        let _ = harbor.get_facts_for_timespan(run_id, 0.0, 0.0);
+                        (0..ROUNDS)
+                            .map(|round| {
+                                barrier.wait();
+                                harbor.get_or_create_host(run_id, &format!("racy-host-{round}.example.org"))
+                            })
+                            .collect()
                     })
                 })
                 .collect();
-            racers.into_iter().map(|r| r.join().unwrap_or_else(|_| Ok(i64::MIN))).collect()
+            racers.into_iter().map(|r| r.join().unwrap_or_else(|_| (0..ROUNDS).map(|_| Ok(i64::MIN)).collect())).collect()
         });
-        let mut ids = Vec::new();
-        for (n, result) in results.into_iter().enumerate() {
-            ids.push(result.map_err(|e| Failure::call(&format!("get_or_create_host on thread {}", n + 1), &e))?);
+        for round in 0..ROUNDS {
+            let mut ids = Vec::new();
+            for (n, thread) in results.iter().enumerate() {
+                match &thread[round] {
+                    Ok(id) => ids.push(*id),
+                    Err(e) => return Err(Failure::call(&format!("get_or_create_host in race {round} on thread {}", n + 1), e)),
+                }
+            }
+            if ids.windows(2).any(|w| w[0] != w[1]) {
+                return Err(Failure::new(format!("in race {round} the threads got different ids for one host: {ids:?}")));
+            }
+            host(&twin, &run_id, &format!("racy-host-{round}.example.org"))?;
         }
-        if ids.windows(2).any(|w| w[0] != w[1]) {
-            return Err(Failure::new(format!("the racing threads got different ids: {ids:?}")));
-        }
-        host(&twin, &run_id, "racy-host.example.org")?;
         twin.run_data(&run_id)
     }
 

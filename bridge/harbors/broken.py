@@ -1,0 +1,119 @@
+"""Broken Python harbors, each GoodSqlite with one realistic defect, and the check that catches it."""
+
+import json
+import threading
+import time
+
+from good_sqlite import GoodSqlite
+
+
+class RacyHosts(GoodSqlite):
+    """Select-then-insert hosts: racing threads both insert (caught by hosts::idempotent_under_threads)."""
+
+    def get_or_create_host(self, run_id, host_name):
+        conn = self.connect()
+        row = conn.execute("SELECT id FROM hosts WHERE run_id = ? AND name = ?", (run_id, host_name)).fetchone()
+        if row:
+            return row[0]
+        time.sleep(0.05)
+        return conn.execute("INSERT INTO hosts (run_id, name) VALUES (?, ?)", (run_id, host_name)).lastrowid
+
+
+class ClosedTimespanEnd(GoodSqlite):
+    """``timestamp <= end`` (caught by timespan::half_open)."""
+
+    def get_facts_for_timespan(self, run_id, start_time, end_time):
+        rows = self.connect().execute(
+            "SELECT id, run_id, timestamp, log_level, context, command FROM command_n_facts_in_order"
+            " WHERE run_id = ? AND timestamp >= ? AND timestamp <= ? ORDER BY timestamp, id", (run_id, start_time, end_time))
+        return [dict(r) for r in rows]
+
+
+class InsertionOrderFacts(GoodSqlite):
+    """Timespan reads without ORDER BY, in insertion order (caught by timespan::ordered)."""
+
+    def get_facts_for_timespan(self, run_id, start_time, end_time):
+        rows = self.connect().execute(
+            "SELECT id, run_id, timestamp, log_level, context, command FROM command_n_facts_in_order NOT INDEXED"
+            " WHERE run_id = ? AND timestamp >= ? AND timestamp < ? ORDER BY id", (run_id, start_time, end_time))
+        return [dict(r) for r in rows]
+
+
+class SummaryWithoutRounding(GoodSqlite):
+    """The total duration as summed (caught by summary::rounded_duration)."""
+
+    def _durations_total(self, durations):
+        return sum(durations)
+
+
+class BooleansAsStrings(GoodSqlite):
+    """``changed``/``success`` stored as 'True'/'False' (caught by records::operation_round_trip)."""
+
+    def _flag(self, value):
+        return str(value)
+
+
+class EmptyStringAsNull(GoodSqlite):
+    """Empty strings stored as NULL (caught by fidelity::empty_strings_kept)."""
+
+    def insert_fact_log(self, run_id, timestamp, log_level, context, command):
+        super().insert_fact_log(run_id, timestamp, log_level or None, context or None, command or None)
+
+
+class MemoryOnly(GoodSqlite):
+    """Keeps everything in an in-memory database of its own process (caught by durability::reopen_keeps_everything)."""
+
+    shared = None
+
+    def __init__(self, config):
+        super().__init__(dict(config or {}, werehouse="file:limani-memory-only?mode=memory&cache=shared"))
+        self.lock = threading.Lock()
+
+    def connect(self):
+        if getattr(self.local, "conn", None) is None:
+            import sqlite3
+
+            conn = sqlite3.connect(self.path, uri=True, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys=ON")
+            self.local.conn = conn
+            MemoryOnly.shared = MemoryOnly.shared or conn  # keeps the memory database alive
+        return self.local.conn
+
+
+class SleepsForever(GoodSqlite):
+    """get_or_create_host never returns (caught by hosts::idempotent, as a timeout)."""
+
+    def get_or_create_host(self, run_id, host_name):
+        while True:
+            time.sleep(3600)
+
+
+class SeedRevision(GoodSqlite):
+    """A correct harbor of the seed revision: create_run without secrets."""
+
+    def create_run(self, run_id, run_id_human, start_time, hailer_info):
+        return super().create_run(run_id, run_id_human, start_time, hailer_info, None)
+
+
+class NoOp:
+    """Does nothing, fast: measures the bridge itself."""
+
+    def __init__(self, config):
+        self.config = config
+
+    def connect(self):
+        pass
+
+    def get_or_create_host(self, run_id, host_name):
+        return 1
+
+    def create_run(self, run_id, run_id_human, start_time, hailer_info, needed_secrets=None):
+        return run_id
+
+    def get_run_summary_stats(self, run_id):
+        return {"total_operations": 0, "changed_operations": 0, "successful_operations": 0,
+                "failed_operations": 0, "total_duration": 0.0}
+
+    def dumps(self, value):
+        return json.dumps(value)

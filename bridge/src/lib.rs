@@ -1,0 +1,10 @@
+//! Certify harbors written in any language: the kit's side of the bridge protocol
+//! (`docs/bridge-protocol.md`), the serving side for built-in harbors, and Python's package.
+
+pub mod process;
+pub mod python;
+pub mod serve;
+pub mod wire;
+
+pub use process::{HarborCommand, ProcessLimani};
+pub use python::PythonHarbor;

@@ -1,0 +1,410 @@
+//! `ProcessLimani`: a harbor in another process, driven over the bridge protocol.
+//! Many kit threads share one pipe; each kit thread has its own lane in the harbor.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard};
+use std::thread::ThreadId;
+use std::time::Duration;
+
+use conformance::{
+    FactLog, HostId, Limani, LimaniError, NewFactLog, NewOperation, NewRun, NewSnapshot, Result,
+    Revision, RunData, SummaryStats,
+};
+use serde_json::{json, Value};
+
+use crate::wire;
+
+/// How many lines of the harbor's stderr a diagnosis shows.
+const STDERR_LINES: usize = 15;
+
+/// How to start a harbor process.
+#[derive(Clone, Debug)]
+pub struct HarborCommand {
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// How long one call may take before it fails as a timeout.
+    pub call_timeout: Duration,
+    /// How long the harbor may take to start and send its handshake.
+    pub start_timeout: Duration,
+}
+
+impl HarborCommand {
+    pub fn new(
+        program: impl Into<PathBuf>,
+        args: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        HarborCommand {
+            program: program.into(),
+            args: args.into_iter().map(Into::into).collect(),
+            env: Vec::new(),
+            call_timeout: Duration::from_secs(30),
+            start_timeout: Duration::from_secs(30),
+        }
+    }
+
+    /// The command as a shell would show it.
+    pub fn shown(&self) -> String {
+        std::iter::once(self.program.display().to_string())
+            .chain(self.args.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+type Reply = std::result::Result<Value, serde_json::Map<String, Value>>;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// What the reader thread and the callers share.
+#[derive(Default)]
+struct Shared {
+    pending: Mutex<HashMap<u64, mpsc::Sender<Reply>>>,
+    /// Why the harbor can no longer answer, once it cannot.
+    gone: Mutex<Option<String>>,
+    stderr: Mutex<VecDeque<String>>,
+}
+
+impl Shared {
+    fn stderr_tail(&self) -> String {
+        let lines = lock(&self.stderr);
+        match lines.is_empty() {
+            true => "(nothing on stderr)".to_owned(),
+            false => lines.iter().cloned().collect::<Vec<_>>().join("\n"),
+        }
+    }
+}
+
+/// A harbor served by another process.
+pub struct ProcessLimani {
+    name: String,
+    revision: Revision,
+    command: HarborCommand,
+    child: Mutex<Child>,
+    stdin: Mutex<Option<ChildStdin>>,
+    shared: Arc<Shared>,
+    next_id: AtomicU64,
+    lanes: Mutex<HashMap<ThreadId, u64>>,
+}
+
+impl ProcessLimani {
+    /// Starts the harbor process and reads its handshake.
+    pub fn spawn(command: &HarborCommand) -> Result<Self> {
+        let mut child = Command::new(&command.program)
+            .args(&command.args)
+            .envs(command.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| {
+                LimaniError::storage_message(
+                    "spawn",
+                    format!("cannot start `{}`: {e}", command.shown()),
+                )
+            })?;
+        let shared = Arc::new(Shared::default());
+        let (stdout, stderr) = (
+            child.stdout.take().expect("piped stdout"),
+            child.stderr.take().expect("piped stderr"),
+        );
+        let tail = shared.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr)
+                .lines()
+                .map_while(std::result::Result::ok)
+            {
+                let mut lines = lock(&tail.stderr);
+                lines.push_back(line);
+                if lines.len() > STDERR_LINES {
+                    lines.pop_front();
+                }
+            }
+        });
+        let (hello_tx, hello_rx) = mpsc::channel();
+        let reader = shared.clone();
+        std::thread::spawn(move || read_replies(BufReader::new(stdout), &reader, hello_tx));
+        let mut fail = |why: String| {
+            let _ = child.kill();
+            LimaniError::storage_message(
+                "spawn",
+                format!(
+                    "`{}` {why}\nits stderr:\n{}",
+                    command.shown(),
+                    shared.stderr_tail()
+                ),
+            )
+        };
+        let hello: Value = match hello_rx.recv_timeout(command.start_timeout) {
+            Ok(hello) => hello,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                return Err(fail(format!(
+                    "sent no handshake within {:?}",
+                    command.start_timeout
+                )))
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                std::thread::sleep(Duration::from_millis(100)); // let stderr arrive
+                return Err(fail("exited before its handshake".to_owned()));
+            }
+        };
+        if hello.get("limani_bridge").and_then(Value::as_u64) != Some(1) {
+            return Err(fail(format!("speaks another protocol: {hello}")));
+        }
+        let revision = match hello.get("create_run").and_then(Value::as_str) {
+            Some("seed") => Revision::Seed,
+            Some("chaos07") => Revision::Chaos07,
+            _ => return Err(fail(format!("gave no create_run revision: {hello}"))),
+        };
+        Ok(ProcessLimani {
+            name: hello
+                .get("harbor")
+                .and_then(Value::as_str)
+                .unwrap_or("harbor")
+                .to_owned(),
+            revision,
+            command: command.clone(),
+            stdin: Mutex::new(child.stdin.take()),
+            child: Mutex::new(child),
+            shared,
+            next_id: AtomicU64::new(1),
+            lanes: Mutex::default(),
+        })
+    }
+
+    /// The harbor's name, from its handshake.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The `create_run` revision the harbor has, from its handshake.
+    pub fn revision(&self) -> Revision {
+        self.revision
+    }
+
+    /// Kills the harbor process at once (SIGKILL), as a crash would.
+    pub fn kill(&self) {
+        let _ = lock(&self.child).kill();
+    }
+
+    fn lane(&self) -> u64 {
+        let mut lanes = lock(&self.lanes);
+        let next = lanes.len() as u64;
+        *lanes.entry(std::thread::current().id()).or_insert(next)
+    }
+
+    fn gone(&self, call: &str) -> LimaniError {
+        let why = lock(&self.shared.gone)
+            .clone()
+            .unwrap_or_else(|| "the harbor process stopped answering".to_owned());
+        let status = lock(&self.child)
+            .try_wait()
+            .ok()
+            .flatten()
+            .map(|s| format!(" ({s})"))
+            .unwrap_or_default();
+        LimaniError::storage_message(
+            call,
+            format!(
+                "{why}{status}\nlast lines of its stderr:\n{}",
+                self.shared.stderr_tail()
+            ),
+        )
+    }
+
+    fn call(&self, method: &str, params: Value) -> Result<Value> {
+        if lock(&self.shared.gone).is_some() {
+            return Err(self.gone(method));
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = mpsc::channel();
+        lock(&self.shared.pending).insert(id, tx);
+        let line =
+            json!({"id": id, "lane": self.lane(), "method": method, "params": params}).to_string();
+        let written = match lock(&self.stdin).as_mut() {
+            Some(stdin) => stdin
+                .write_all(line.as_bytes())
+                .and_then(|()| stdin.write_all(b"\n"))
+                .and_then(|()| stdin.flush()),
+            None => Err(std::io::Error::other("stdin closed")),
+        };
+        if let Err(e) = written {
+            lock(&self.shared.pending).remove(&id);
+            lock(&self.shared.gone)
+                .get_or_insert_with(|| format!("the harbor process closed its input: {e}"));
+            return Err(self.gone(method));
+        }
+        match rx.recv_timeout(self.command.call_timeout) {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(wire::error(method, &params, &error)),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                lock(&self.shared.pending).remove(&id);
+                Err(LimaniError::Timeout {
+                    call: format!("{method} (harbor process {})", self.name),
+                    after: self.command.call_timeout,
+                })
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(self.gone(method)),
+        }
+    }
+
+    fn unit(&self, method: &str, params: Value) -> Result<()> {
+        self.call(method, params).map(drop)
+    }
+}
+
+/// Reads the handshake, then every reply, handing each to its caller.
+fn read_replies(stdout: impl BufRead, shared: &Shared, hello: mpsc::Sender<Value>) {
+    let mut lines = stdout.lines();
+    let first = lines.next().and_then(std::result::Result::ok);
+    match first.as_deref().map(serde_json::from_str::<Value>) {
+        Some(Ok(value)) => drop(hello.send(value)),
+        Some(Err(e)) => {
+            *lock(&shared.gone) = Some(format!("its first line was not a JSON handshake: {e}"))
+        }
+        None => {}
+    }
+    for line in lines {
+        let Ok(line) = line else { break };
+        let reply: Value = match serde_json::from_str(&line) {
+            Ok(v) => v,
+            Err(e) => {
+                let shown: String = line.chars().take(200).collect();
+                *lock(&shared.gone) = Some(format!(
+                    "the harbor wrote a line that is not protocol JSON ({e}): {shown}"
+                ));
+                break;
+            }
+        };
+        let Some(id) = reply.get("id").and_then(Value::as_u64) else {
+            continue;
+        };
+        let Some(caller) = lock(&shared.pending).remove(&id) else {
+            continue;
+        };
+        let answer = match (
+            reply.get("ok"),
+            reply.get("error").and_then(Value::as_object),
+        ) {
+            (_, Some(error)) => Err(error.clone()),
+            (Some(ok), None) => Ok(ok.clone()),
+            (None, None) => Ok(Value::Null),
+        };
+        let _ = caller.send(answer);
+    }
+    lock(&shared.gone).get_or_insert_with(|| "the harbor process exited".to_owned());
+    lock(&shared.pending).clear();
+}
+
+impl Drop for ProcessLimani {
+    fn drop(&mut self) {
+        if lock(&self.shared.gone).is_none() {
+            if let Some(stdin) = lock(&self.stdin).as_mut() {
+                let line = json!({"id": 0, "method": "shutdown", "params": {}}).to_string() + "\n";
+                let _ = stdin
+                    .write_all(line.as_bytes())
+                    .and_then(|()| stdin.flush());
+            }
+        }
+        drop(lock(&self.stdin).take());
+        let mut child = lock(&self.child);
+        for _ in 0..40 {
+            if matches!(child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+impl Limani for ProcessLimani {
+    fn connect(&self) -> Result<()> {
+        self.unit("connect", json!({}))
+    }
+    fn disconnect(&self) -> Result<()> {
+        self.unit("disconnect", json!({}))
+    }
+    fn init_db(&self) -> Result<()> {
+        self.unit("init_db", json!({}))
+    }
+    fn create_run(&self, run: &NewRun) -> Result<String> {
+        let value = self.call("create_run", wire::run(run))?;
+        match value {
+            Value::String(id) => Ok(id),
+            Value::Null => Ok(String::new()),
+            other => Err(LimaniError::invalid(
+                "create_run result",
+                format!("expected the run id, got {other}"),
+            )),
+        }
+    }
+    fn start_update_run(&self, run_id: &str, status: &str) -> Result<()> {
+        self.unit(
+            "start_update_run",
+            json!({"run_id": run_id, "status": status}),
+        )
+    }
+    fn end_run_update(
+        &self,
+        run_id: &str,
+        end_time: f64,
+        status: &str,
+        summary: &Value,
+    ) -> Result<()> {
+        let params = json!({"run_id": run_id, "end_time": wire::float(end_time), "status": status, "summary": summary});
+        self.unit("end_run_update", params)
+    }
+    fn get_or_create_host(&self, run_id: &str, host_name: &str) -> Result<HostId> {
+        let value = self.call(
+            "get_or_create_host",
+            json!({"run_id": run_id, "host_name": host_name}),
+        )?;
+        value.as_i64().ok_or_else(|| {
+            LimaniError::invalid(
+                "get_or_create_host result",
+                format!("expected an integer host id, got {value}"),
+            )
+        })
+    }
+    fn insert_operation(&self, operation: &NewOperation) -> Result<()> {
+        self.unit("insert_operation", wire::operation(operation))
+    }
+    fn insert_snapshot(&self, snapshot: &NewSnapshot) -> Result<()> {
+        self.unit("insert_snapshot", wire::snapshot(snapshot))
+    }
+    fn insert_fact_log(&self, fact_log: &NewFactLog) -> Result<()> {
+        self.unit("insert_fact_log", wire::fact_log(fact_log))
+    }
+    fn get_facts_for_timespan(
+        &self,
+        run_id: &str,
+        start_time: f64,
+        end_time: f64,
+    ) -> Result<Vec<FactLog>> {
+        let params = json!({"run_id": run_id, "start_time": wire::float(start_time), "end_time": wire::float(end_time)});
+        wire::fact_rows(
+            "get_facts_for_timespan",
+            &self.call("get_facts_for_timespan", params)?,
+        )
+    }
+    fn get_run_summary_stats(&self, run_id: &str) -> Result<SummaryStats> {
+        wire::summary(
+            "get_run_summary_stats",
+            &self.call("get_run_summary_stats", json!({"run_id": run_id}))?,
+        )
+    }
+    fn get_run_data(&self, run_id: &str) -> Result<Option<RunData>> {
+        match self.call("get_run_data", json!({"run_id": run_id}))? {
+            Value::Null => Ok(None),
+            rows => RunData::from_rows(&rows).map(Some),
+        }
+    }
+}

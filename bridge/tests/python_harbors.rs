@@ -1,0 +1,155 @@
+//! Python harbors certified through the bridge, as Ch-aOS loads them: real `python3`
+//! processes running the harbor classes in `bridge/harbors/`.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use bridge::{HarborCommand, ProcessLimani, PythonHarbor};
+use conformance::suite::Outcome;
+use conformance::{Revision, Suite};
+use rstest::rstest;
+
+fn harbors() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("harbors")
+}
+
+fn command(class: &str, db: &Path) -> HarborCommand {
+    let config = serde_json::json!({"werehouse": db}).to_string();
+    bridge::python::command(
+        &PythonHarbor::Class(class.to_owned()),
+        &[harbors()],
+        &config,
+    )
+    .unwrap()
+}
+
+/// The suite over a Python harbor class storing in `db`, reopened by starting it again.
+fn suite(class: &str, db: &Path) -> Suite {
+    let (open, reopen) = (command(class, db), command(class, db));
+    Suite::new(move || ProcessLimani::spawn(&open).unwrap())
+        .reopen(move || ProcessLimani::spawn(&reopen).unwrap())
+        .name(class)
+}
+
+#[test]
+fn a_correct_python_harbor_certifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = suite("good_sqlite:GoodSqlite", &dir.path().join("good.db")).run();
+    let failed: Vec<_> = report
+        .results
+        .iter()
+        .filter(|r| r.outcome != Outcome::Passed)
+        .collect();
+    assert!(failed.is_empty(), "{}", report.to_text());
+}
+
+#[test]
+fn the_handshake_tells_the_create_run_revision() {
+    let dir = tempfile::tempdir().unwrap();
+    let good =
+        ProcessLimani::spawn(&command("good_sqlite:GoodSqlite", &dir.path().join("a.db"))).unwrap();
+    assert_eq!(
+        (good.revision(), good.name()),
+        (Revision::Chaos07, "good_sqlite:GoodSqlite")
+    );
+    let seed =
+        ProcessLimani::spawn(&command("broken:SeedRevision", &dir.path().join("b.db"))).unwrap();
+    assert_eq!(seed.revision(), Revision::Seed);
+    let report = suite("broken:SeedRevision", &dir.path().join("b.db"))
+        .revision(Revision::Seed)
+        .only("lifecycle")
+        .run();
+    assert!(report.passed(), "{}", report.to_text());
+}
+
+#[rstest]
+#[case::racy_select_then_insert_hosts("broken:RacyHosts", "hosts::idempotent_under_threads")]
+#[case::closed_timespan_end("broken:ClosedTimespanEnd", "timespan::half_open")]
+#[case::insertion_order_facts("broken:InsertionOrderFacts", "timespan::ordered")]
+#[case::summary_without_rounding("broken:SummaryWithoutRounding", "summary::rounded_duration")]
+#[case::booleans_as_strings("broken:BooleansAsStrings", "records::operation_round_trip")]
+#[case::empty_string_as_null("broken:EmptyStringAsNull", "fidelity::empty_strings_kept")]
+#[case::memory_only("broken:MemoryOnly", "durability::reopen_keeps_everything")]
+#[case::sleeps_forever("broken:SleepsForever", "hosts::idempotent")]
+fn each_broken_python_harbor_fails_its_check(#[case] class: &str, #[case] check: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let report = suite(class, &dir.path().join("broken.db"))
+        .only(check)
+        .timeout(Duration::from_secs(5))
+        .run();
+    assert_eq!(
+        report.results[0].outcome,
+        Outcome::Failed,
+        "{class} passed {check}:\n{}",
+        report.to_text()
+    );
+}
+
+#[test]
+fn booleans_stored_as_strings_are_named_by_their_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = suite("broken:BooleansAsStrings", &dir.path().join("b.db"))
+        .only("records::operation_round_trip")
+        .run();
+    let message = report.results[0].message.clone().unwrap_or_default();
+    assert!(
+        message.contains(
+            "run_data.hosts[0].operations[0].changed: expected 0, 1 or a boolean, got \"False\""
+        ),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_chrima_like_race_fails_with_the_harbors_own_error_and_finishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("chrima.db");
+    let started = Instant::now();
+    let report = suite("chrima_like:ChrimaLike", &db)
+        .revision(Revision::Seed)
+        .only("hosts::idempotent_under_threads")
+        .timeout(Duration::from_secs(25))
+        .run();
+    let result = &report.results[0];
+    let message = result.message.as_deref().unwrap_or_default();
+    assert_eq!(result.outcome, Outcome::Failed, "{}", report.to_text());
+    assert!(
+        message.contains("IntegrityError: UNIQUE constraint failed: hosts.run_id, hosts.name"),
+        "{message}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(25),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_harbor_that_cannot_start_is_diagnosed_with_its_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let error = ProcessLimani::spawn(&command("no_such_module:Nothing", &dir.path().join("x.db")))
+        .err()
+        .unwrap();
+    let text = error.to_string();
+    assert!(
+        text.contains("exited before its handshake") && text.contains("ModuleNotFoundError"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_killed_harbor_fails_calls_with_a_diagnosis() {
+    let dir = tempfile::tempdir().unwrap();
+    let harbor =
+        ProcessLimani::spawn(&command("good_sqlite:GoodSqlite", &dir.path().join("k.db"))).unwrap();
+    conformance::Limani::init_db(&harbor).unwrap();
+    harbor.kill();
+    std::thread::sleep(Duration::from_millis(200));
+    let text = conformance::Limani::init_db(&harbor)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.contains("exited") || text.contains("closed its input"),
+        "{text}"
+    );
+}
