@@ -326,6 +326,11 @@ impl Drop for ProcessLimani {
 }
 
 impl Limani for ProcessLimani {
+    /// SIGKILL, as a crash would.
+    fn crash(&self) -> bool {
+        self.kill();
+        true
+    }
     fn connect(&self) -> Result<()> {
         self.unit("connect", json!({}))
     }

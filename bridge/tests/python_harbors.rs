@@ -28,6 +28,7 @@ fn suite(class: &str, db: &Path) -> Suite {
     let (open, reopen) = (command(class, db), command(class, db));
     Suite::new(move || ProcessLimani::spawn(&open).unwrap())
         .reopen(move || ProcessLimani::spawn(&reopen).unwrap())
+        .crashable()
         .name(class)
 }
 

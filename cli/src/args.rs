@@ -7,13 +7,22 @@ use conformance::Revision;
 
 pub const USAGE: &str = "usage:
   limani certify TARGET [--only ID]... [--skip ID]... [--timeout SECONDS]
-                        [--revision seed|chaos07] [--json FILE] [--junit FILE] [--markdown FILE]
+                        [--revision seed|chaos07] [--no-reopen]
+                        [--python-path DIR]... [--config JSON]
+                        [--json FILE] [--junit FILE] [--markdown FILE]
+  limani serve TARGET            serve a built-in harbor over the bridge protocol (stdin/stdout)
   limani checks [--markdown]     list every check with its level and clause
   limani help
 
 targets:
-  sqlite::memory:   the reference SQLite harbor, in memory
-  sqlite:PATH       the reference SQLite harbor on a file (durability checked by reopening it)
+  sqlite::memory:          the reference SQLite harbor, in memory
+  sqlite:PATH              the reference SQLite harbor on a file (durability checked by reopening it)
+  python:MODULE:CLASS      a Python harbor class, built as Class(config) (--python-path, --config)
+  entry-point:NAME         a Python harbor registered in the entry-point group chaos.limanis
+  exec:COMMAND             any program that speaks docs/bridge-protocol.md on stdin/stdout
+
+A process harbor is restarted for each check and reopened by starting it again
+(--no-reopen: it is not persistent, durability is not checked). $LIMANI_PYTHON picks the Python.
 
 ID is a check (timespan::half_open) or a group (timespan).
 exit status: 0 every required check passed, 1 a required check failed, 2 usage error";
@@ -21,6 +30,9 @@ exit status: 0 every required check passed, 1 a required check failed, 2 usage e
 pub enum Target {
     SqliteMemory,
     SqliteFile(PathBuf),
+    Python(String),
+    EntryPoint(String),
+    Exec(String),
 }
 
 impl std::fmt::Display for Target {
@@ -28,6 +40,9 @@ impl std::fmt::Display for Target {
         match self {
             Target::SqliteMemory => f.write_str("sqlite::memory:"),
             Target::SqliteFile(path) => write!(f, "sqlite:{}", path.display()),
+            Target::Python(class) => write!(f, "python:{class}"),
+            Target::EntryPoint(name) => write!(f, "entry-point:{name}"),
+            Target::Exec(command) => write!(f, "exec:{command}"),
         }
     }
 }
@@ -41,22 +56,33 @@ pub struct Certify {
     pub json: Option<PathBuf>,
     pub junit: Option<PathBuf>,
     pub markdown: Option<PathBuf>,
+    pub revision_given: bool,
+    pub reopen: bool,
+    pub python_path: Vec<PathBuf>,
+    pub config: String,
 }
 
 pub enum Command {
     Certify(Certify),
     Checks { markdown: bool },
+    Serve(Target),
     Help,
 }
 
 fn target(text: &str) -> Result<Target, String> {
-    match text.strip_prefix("sqlite:") {
-        Some(":memory:") => Ok(Target::SqliteMemory),
-        Some("") => Err("sqlite: needs a path, or :memory:".to_owned()),
-        Some(path) => Ok(Target::SqliteFile(PathBuf::from(path))),
-        None => Err(format!(
-            "unknown target {text:?}: use sqlite::memory: or sqlite:PATH"
-        )),
+    let unknown = || format!("unknown target {text:?} (see the targets below)");
+    let (kind, rest) = text.split_once(':').ok_or_else(unknown)?;
+    match (kind, rest) {
+        ("sqlite", ":memory:") => Ok(Target::SqliteMemory),
+        ("sqlite", "") => Err("sqlite: needs a path, or :memory:".to_owned()),
+        ("sqlite", path) => Ok(Target::SqliteFile(PathBuf::from(path))),
+        ("python", class) => match class.split_once(':') {
+            Some((m, c)) if !m.is_empty() && !c.is_empty() => Ok(Target::Python(class.to_owned())),
+            _ => Err(format!("python: takes MODULE:CLASS, not {rest:?}")),
+        },
+        ("entry-point", name) if !name.is_empty() => Ok(Target::EntryPoint(name.to_owned())),
+        ("exec", command) if !command.trim().is_empty() => Ok(Target::Exec(command.to_owned())),
+        _ => Err(unknown()),
     }
 }
 
@@ -69,6 +95,15 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             Some("--markdown") => Ok(Command::Checks { markdown: true }),
             Some(other) => Err(format!("unknown argument {other:?} for checks")),
         },
+        Some("serve") => match (args.next(), args.next()) {
+            (Some(t), None) => match target(t)? {
+                t @ (Target::SqliteMemory | Target::SqliteFile(_)) => Ok(Command::Serve(t)),
+                _ => {
+                    Err("serve takes a built-in harbor: sqlite::memory: or sqlite:PATH".to_owned())
+                }
+            },
+            _ => Err("serve takes one TARGET".to_owned()),
+        },
         Some("certify") => {
             let mut certify = Certify {
                 target: target(args.next().ok_or("certify needs a TARGET")?)?,
@@ -79,6 +114,10 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
                 json: None,
                 junit: None,
                 markdown: None,
+                revision_given: false,
+                reopen: true,
+                python_path: Vec::new(),
+                config: "{}".to_owned(),
             };
             while let Some(flag) = args.next() {
                 let mut value = || args.next().cloned().ok_or(format!("{flag} needs a value"));
@@ -95,7 +134,16 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
                         }
                         certify.timeout = Duration::from_secs_f64(secs);
                     }
+                    "--no-reopen" => certify.reopen = false,
+                    "--python-path" => certify.python_path.push(value()?.into()),
+                    "--config" => {
+                        let v = value()?;
+                        serde_json::from_str::<serde_json::Value>(&v)
+                            .map_err(|e| format!("--config is not JSON: {e}"))?;
+                        certify.config = v;
+                    }
                     "--revision" => {
+                        certify.revision_given = true;
                         certify.revision = match value()?.as_str() {
                             "seed" => Revision::Seed,
                             "chaos07" => Revision::Chaos07,

@@ -5,10 +5,13 @@ mod args;
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 use args::{Certify, Command, Target};
+use bridge::{python, HarborCommand, ProcessLimani, PythonHarbor};
 use conformance::suite::{CheckResult, Outcome};
-use conformance::{Level, Suite};
+use conformance::{Level, Limani, Revision, Suite};
 use reference::SqliteLimani;
 
 fn main() -> ExitCode {
@@ -23,6 +26,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok(Command::Certify(certify)) => run_certify(&certify),
+        Ok(Command::Serve(target)) => run_serve(&target),
         Err(message) => {
             eprintln!("limani: {message}\n\n{}", args::USAGE);
             ExitCode::from(2)
@@ -50,18 +54,105 @@ fn list_checks(markdown: bool) -> String {
     out
 }
 
-fn suite_for(target: &Target) -> Result<Suite, String> {
-    Ok(match target {
-        Target::SqliteMemory => {
-            Suite::new(|| SqliteLimani::open_in_memory().expect("open an in-memory SQLite harbor"))
+/// The command that serves a process target.
+fn harbor_command(c: &Certify) -> Result<Option<HarborCommand>, String> {
+    let mut command = match &c.target {
+        Target::SqliteMemory | Target::SqliteFile(_) => return Ok(None),
+        Target::Python(class) => python::command(
+            &PythonHarbor::Class(class.clone()),
+            &c.python_path,
+            &c.config,
+        ),
+        Target::EntryPoint(name) => python::command(
+            &PythonHarbor::EntryPoint(name.clone()),
+            &c.python_path,
+            &c.config,
+        ),
+        Target::Exec(line) => Ok(HarborCommand::new("sh", ["-c", line.as_str()])),
+    }
+    .map_err(|e| format!("cannot prepare the Python bridge: {e}"))?;
+    // A hung call fails a moment after the check's own time limit has named it.
+    command.call_timeout = c.timeout + Duration::from_secs(1);
+    Ok(Some(command))
+}
+
+/// The suite for the target; Err(exit status, message) when it cannot be certified at all.
+fn suite_for(c: &Certify) -> Result<Suite, (u8, String)> {
+    let suite = match (&c.target, harbor_command(c).map_err(|m| (2, m))?) {
+        (_, Some(command)) => {
+            // Start it once: it must come up, and its handshake tells its create_run revision.
+            let first = ProcessLimani::spawn(&command)
+                .map_err(|e| (1, format!("the harbor did not start: {e}")))?;
+            let revision = if c.revision_given {
+                c.revision
+            } else {
+                first.revision()
+            };
+            eprintln!(
+                "limani: harbor {} started by `{}`, create_run revision {revision:?}",
+                first.name(),
+                command.shown()
+            );
+            drop(first);
+            let reopen = command.clone();
+            let suite = Suite::new(move || {
+                ProcessLimani::spawn(&command).expect("the harbor process starts")
+            });
+            let suite = suite.revision(revision).crashable();
+            match c.reopen {
+                true => suite.reopen(move || {
+                    ProcessLimani::spawn(&reopen).expect("the harbor process starts again")
+                }),
+                false => suite,
+            }
         }
-        Target::SqliteFile(path) => {
-            SqliteLimani::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        (Target::SqliteFile(path), None) => {
+            SqliteLimani::open(path)
+                .map_err(|e| (2, format!("cannot open {}: {e}", path.display())))?;
             let (open, reopen) = (path.clone(), path.clone());
-            Suite::new(move || SqliteLimani::open(&open).expect("open the SQLite harbor"))
-                .reopen(move || SqliteLimani::open(&reopen).expect("reopen the SQLite harbor"))
+            let suite =
+                Suite::new(move || SqliteLimani::open(&open).expect("open the SQLite harbor"))
+                    .revision(c.revision);
+            match c.reopen {
+                true => suite
+                    .reopen(move || SqliteLimani::open(&reopen).expect("reopen the SQLite harbor")),
+                false => suite,
+            }
         }
-    })
+        (_, None) => {
+            Suite::new(|| SqliteLimani::open_in_memory().expect("open an in-memory SQLite harbor"))
+                .revision(c.revision)
+        }
+    };
+    Ok(suite)
+}
+
+/// `limani serve`: a built-in harbor over the bridge protocol on stdin/stdout.
+fn run_serve(target: &Target) -> ExitCode {
+    let harbor: Arc<dyn Limani> = match target {
+        Target::SqliteFile(path) => match SqliteLimani::open(path) {
+            Ok(h) => Arc::new(h),
+            Err(e) => {
+                eprintln!("limani: cannot open {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+        _ => Arc::new(SqliteLimani::open_in_memory().expect("open an in-memory SQLite harbor")),
+    };
+    let stdin = std::io::stdin().lock();
+    match bridge::serve::serve(
+        harbor,
+        &target.to_string(),
+        Revision::Chaos07,
+        stdin,
+        std::io::stdout(),
+    ) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("limani: serve: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 fn progress(result: &CheckResult) {
@@ -75,16 +166,15 @@ fn progress(result: &CheckResult) {
 }
 
 fn run_certify(c: &Certify) -> ExitCode {
-    let mut suite = match suite_for(&c.target) {
+    let mut suite = match suite_for(c) {
         Ok(suite) => suite,
-        Err(message) => {
+        Err((status, message)) => {
             eprintln!("limani: {message}");
-            return ExitCode::from(2);
+            return ExitCode::from(status);
         }
     };
     suite = suite
         .name(c.target.to_string())
-        .revision(c.revision)
         .timeout(c.timeout)
         .reproduce_with(format!("limani certify {} --only {{id}}", c.target));
     for id in &c.only {

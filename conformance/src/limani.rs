@@ -52,6 +52,12 @@ pub trait Limani: Send + Sync {
     fn get_run_summary_stats(&self, run_id: &str) -> Result<SummaryStats>;
     /// Returns everything stored for a run, or `None` for an unknown run.
     fn get_run_data(&self, run_id: &str) -> Result<Option<RunData>>;
+
+    /// For certification only: stops the harbor abruptly, as a crash (SIGKILL) would,
+    /// and returns true; a harbor that cannot be crashed returns false (the default).
+    fn crash(&self) -> bool {
+        false
+    }
 }
 
 macro_rules! forward_limani {
@@ -89,6 +95,9 @@ macro_rules! forward_limani {
             }
             fn get_run_data(&self, run_id: &str) -> Result<Option<RunData>> {
                 (**self).get_run_data(run_id)
+            }
+            fn crash(&self) -> bool {
+                (**self).crash()
             }
         }
     )*};

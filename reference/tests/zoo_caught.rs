@@ -108,3 +108,13 @@ fn chrimas_race_fails_with_the_harbors_own_error() {
         "{message}"
     );
 }
+
+#[test]
+fn a_crash_that_loses_acknowledged_writes_is_caught_by_what_it_lost() {
+    let message = catch(Defect::AckedBeforeDurable).unwrap();
+    assert!(
+        message.contains("get_run_data(") && message.contains("differs from the contract"),
+        "{message}"
+    );
+    assert!(message.contains("] crash() -> Ok(true)"), "{message}");
+}

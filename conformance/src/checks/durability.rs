@@ -44,4 +44,27 @@ checks! {
         host(&twin, &run_id, "@local")?;
         twin.run_data(&run_id)
     }
+
+    /// Every write acknowledged before a crash (SIGKILL) is there when the store is reopened.
+    Required needs Crash fn acknowledged_writes_survive_a_crash(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        let run_id = ctx.run_id(1);
+        twin.create_run(&ctx.new_run(1))?;
+        let id = host(&twin, &run_id, "@local")?;
+        for i in 0..20 {
+            let ts = 1769462954.0 + f64::from(i);
+            twin.insert_fact_log(&sample::fact(&run_id, ts, &format!("fact {i}")))?;
+            twin.insert_operation(&sample::operation(&run_id, id, &format!("op {i}"), ts + 0.5))?;
+        }
+        twin.start_update_run(&run_id, "failure")?;
+        if !ctx.harbor().crash() {
+            return Err(Failure::new("the harbor was declared crashable, but crash() returned false"));
+        }
+        let reopened = ctx.reopen().ok_or_else(|| Failure::new("no reopen closure"))?;
+        ok("init_db", reopened.init_db())?;
+        let twin = twin.rebind(&reopened);
+        twin.run_data(&run_id)?;
+        twin.summary(&run_id)
+    }
 }

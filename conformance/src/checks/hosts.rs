@@ -78,13 +78,14 @@ checks! {
             racers.into_iter().map(|r| r.join().unwrap_or_else(|_| (0..ROUNDS).map(|_| Ok(i64::MIN)).collect())).collect()
         });
         for round in 0..ROUNDS {
-            let mut ids = Vec::new();
-            for (n, thread) in results.iter().enumerate() {
-                match &thread[round] {
-                    Ok(id) => ids.push(*id),
-                    Err(e) => return Err(Failure::call(&format!("get_or_create_host in race {round} on thread {}", n + 1), e)),
-                }
+            let errors: Vec<String> = (results.iter().enumerate())
+                .filter_map(|(n, thread)| thread[round].as_ref().err().map(|e| format!("thread {}: {e}", n + 1)))
+                .collect();
+            if !errors.is_empty() {
+                let what = format!("get_or_create_host failed in race {round} on {} of {RACERS} threads:\n  {}", errors.len(), errors.join("\n  "));
+                return Err(Failure::new(what));
             }
+            let ids: Vec<i64> = results.iter().filter_map(|thread| thread[round].as_ref().ok().copied()).collect();
             if ids.windows(2).any(|w| w[0] != w[1]) {
                 return Err(Failure::new(format!("in race {round} the threads got different ids for one host: {ids:?}")));
             }

@@ -26,6 +26,7 @@ pub struct Suite {
     only: Vec<String>,
     skip: Vec<String>,
     reopen: Option<Reopen>,
+    crashable: bool,
     reproduce: String,
     on_result: Option<OnResult>,
 }
@@ -49,6 +50,7 @@ impl Suite {
             only: Vec::new(),
             skip: Vec::new(),
             reopen: None,
+            crashable: false,
             reproduce: "Suite::only(\"{id}\"), or: cargo test {id}".to_owned(),
             on_result: None,
         }
@@ -93,6 +95,13 @@ impl Suite {
         self
     }
 
+    /// Declares that `crash()` kills the harbor as SIGKILL would (process harbors), so that
+    /// durability is also checked across crashes. Needs `reopen`.
+    pub fn crashable(mut self) -> Self {
+        self.crashable = true;
+        self
+    }
+
     /// How a failure message says to run one check again; `{id}` is replaced by the check's id.
     pub fn reproduce_with(mut self, hint: impl Into<String>) -> Self {
         self.reproduce = hint.into();
@@ -119,6 +128,7 @@ impl Suite {
             revision: self.revision,
             timeout: self.timeout,
             reopen: self.reopen.clone(),
+            crashable: self.crashable,
             reproduce: self.reproduce.clone(),
         }
     }

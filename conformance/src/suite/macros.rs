@@ -71,6 +71,7 @@ macro_rules! suite {
             concurrency__acknowledged_writes_visible = "concurrency::acknowledged_writes_visible",
             durability__reopen_keeps_everything = "durability::reopen_keeps_everything",
             durability__host_ids_stable_after_reopen = "durability::host_ids_stable_after_reopen",
+            durability__acknowledged_writes_survive_a_crash = "durability::acknowledged_writes_survive_a_crash",
         }
     };
 }
@@ -156,4 +157,5 @@ pub const SUITE_MACRO_IDS: &[&str] = &[
     "concurrency::acknowledged_writes_visible",
     "durability::reopen_keeps_everything",
     "durability::host_ids_stable_after_reopen",
+    "durability::acknowledged_writes_survive_a_crash",
 ];

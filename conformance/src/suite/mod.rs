@@ -45,6 +45,8 @@ pub enum Need {
     Nothing,
     /// A `reopen` closure: the harbor is persistent.
     Reopen,
+    /// A persistent harbor declared crashable: `crash()` kills it as SIGKILL would.
+    Crash,
 }
 
 /// One check of the contract.

@@ -218,4 +218,8 @@ impl Limani for Probe {
             h.get_run_data(run_id)
         })
     }
+    fn crash(&self) -> bool {
+        self.call("crash", String::new(), |h| Ok(h.crash()))
+            .unwrap_or(false)
+    }
 }

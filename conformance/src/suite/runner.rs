@@ -17,6 +17,7 @@ pub(crate) struct Settings {
     pub revision: Revision,
     pub timeout: Duration,
     pub reopen: Option<Reopen>,
+    pub crashable: bool,
     pub reproduce: String,
 }
 
@@ -59,8 +60,16 @@ fn message(check: &Check, failure: &Failure, probe: Option<&Probe>, settings: &S
 
 pub(crate) fn run_check(check: &Check, factory: &Factory, settings: &Settings) -> CheckResult {
     let started = Instant::now();
-    if check.need == Need::Reopen && settings.reopen.is_none() {
-        let why = "the harbor was not declared persistent (no reopen closure), so durability is not checked";
+    let unmet = match check.need {
+        Need::Reopen | Need::Crash if settings.reopen.is_none() => {
+            Some("the harbor was not declared persistent (no reopen closure), so durability is not checked")
+        }
+        Need::Crash if !settings.crashable => {
+            Some("the harbor was not declared crashable (Suite::crashable), so crashes are not checked")
+        }
+        _ => None,
+    };
+    if let Some(why) = unmet {
         return CheckResult::new(
             check,
             Outcome::Skipped,

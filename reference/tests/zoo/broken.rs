@@ -208,6 +208,12 @@ impl Broken {
 }
 
 impl Limani for Broken {
+    /// A crash loses what was only in this process's memory.
+    fn crash(&self) -> bool {
+        lock(&self.buffer).clear();
+        true
+    }
+
     fn connect(&self) -> Result<()> {
         self.inner().connect()
     }
@@ -403,6 +409,10 @@ impl Limani for Broken {
         }
         (f.timestamp, f.run_id) = (self.time(f.timestamp), self.target_run(&f.run_id));
         if self.swallows(&[f.timestamp]) {
+            return Ok(());
+        }
+        if self.is(Defect::AckedBeforeDurable) {
+            lock(&self.buffer).push(f);
             return Ok(());
         }
         if self.is(Defect::WriteBehindBuffer) {

@@ -133,6 +133,8 @@ defects! {
     DataGoneAfterReopen => "durability::reopen_keeps_everything",
     /// Each opening numbers hosts anew.
     HostIdsRenumberedAfterReopen => "durability::host_ids_stable_after_reopen",
+    /// Fact logs are acknowledged but written only on disconnect: a crash loses them.
+    AckedBeforeDurable => "durability::acknowledged_writes_survive_a_crash",
     /// Every get_or_create_host call hangs.
     Deadlock => "hosts::idempotent",
 }

@@ -19,7 +19,7 @@ pub fn suite(defect: Defect) -> Suite {
             Suite::new(move || Broken::new(defect, Arc::new(MemoryLimani::new())))
                 .reopen(move || Broken::new(defect, Arc::new(MemoryLimani::new())))
         }
-        Defect::HostIdsRenumberedAfterReopen => {
+        Defect::HostIdsRenumberedAfterReopen | Defect::AckedBeforeDurable => {
             let dir = Arc::new(tempfile::tempdir().expect("a temporary folder"));
             let (a, b) = (dir.clone(), dir);
             let open = move |dir: &tempfile::TempDir| {

@@ -1,0 +1,89 @@
+"""Finding a harbor, building it, and calling it as the Logbook does."""
+
+import importlib
+import inspect
+import sys
+
+
+def load_class(plugin=None, entry_point=None, python_path=()):
+    """The harbor class named ``module:Class``, or registered under ``chaos.limanis``."""
+    for folder in reversed(python_path):
+        sys.path.insert(0, folder)
+    if plugin:
+        module_name, _, class_name = plugin.partition(":")
+        if not class_name:
+            raise SystemExit("--plugin takes module:Class, not %r" % plugin)
+        return getattr(importlib.import_module(module_name), class_name), plugin
+    from importlib import metadata
+
+    points = metadata.entry_points()
+    group = points.select(group="chaos.limanis") if hasattr(points, "select") else points.get("chaos.limanis", [])
+    for point in group:
+        if point.name == entry_point:
+            return point.load(), "%s (%s)" % (entry_point, point.value)
+    raise SystemExit("no harbor named %r in the entry-point group chaos.limanis" % entry_point)
+
+
+def revision(harbor):
+    """``chaos07`` when create_run takes the fifth argument (the needed secrets), else ``seed``."""
+    params = [
+        p
+        for p in inspect.signature(harbor.create_run).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    return "chaos07" if len(params) >= 5 else "seed"
+
+
+def call(harbor, rev, method, params):
+    """Calls ``method`` with the protocol's params, in the Logbook's argument order."""
+    if method in ("connect", "disconnect", "init_db"):
+        getattr(harbor, method)()
+        return None
+    if method == "create_run":
+        run = params["run"]
+        args = [run["run_id"], run["run_id_human"], run["start_time"], run["hailer_info"]]
+        if rev == "chaos07":
+            args.append(set(run["required_secrets"] or ()))
+        return harbor.create_run(*args)
+    if method == "start_update_run":
+        return harbor.start_update_run(params["run_id"], params["status"])
+    if method == "end_run_update":
+        return harbor.end_run_update(params["run_id"], params["end_time"], params["status"], params["summary"])
+    if method == "get_or_create_host":
+        return harbor.get_or_create_host(params["run_id"], params["host_name"])
+    if method == "insert_operation":
+        o = params["operation"]
+        return harbor.insert_operation(
+            o["run_id"], o["host_id"], o["op_hash"], o["name"], o["changed"], o["success"], o["duration"],
+            o["timestamp"], o["logs"], o["diff"], o["arguments"], o["retry_stats"], o["command_n_facts"],
+        )
+    if method == "insert_snapshot":
+        s = params["snapshot"]
+        return harbor.insert_snapshot(s["run_id"], s["host_id"], s["stage"], s["timestamp"], s["metrics"])
+    if method == "insert_fact_log":
+        f = params["fact_log"]
+        return harbor.insert_fact_log(f["run_id"], f["timestamp"], f["log_level"], f["context"], f["command"])
+    if method == "get_facts_for_timespan":
+        return harbor.get_facts_for_timespan(params["run_id"], params["start_time"], params["end_time"])
+    if method == "get_run_summary_stats":
+        return harbor.get_run_summary_stats(params["run_id"])
+    if method == "get_run_data":
+        return harbor.get_run_data(params["run_id"])
+    raise LookupError("unknown method %r" % method)
+
+
+def kind(exc):
+    """The protocol's error kind for an exception a harbor raised."""
+    declared = getattr(exc, "limani_kind", None)
+    if declared:
+        return declared
+    text = str(exc)
+    if "UNIQUE constraint failed: runs.id" in text:
+        return "duplicate_run"
+    if "CHECK constraint failed" in text and "status" in text:
+        return "invalid_status"
+    if "FOREIGN KEY constraint failed" in text:
+        return "unknown_run"
+    if "NOT NULL constraint failed" in text or isinstance(exc, (ValueError, TypeError)):
+        return "invalid_value"
+    return "storage"

@@ -1,0 +1,45 @@
+"""JSON in and out of the bridge: exact numbers, marked non-finite floats, rows made plain."""
+
+import json
+import math
+
+_MARKS = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+
+
+def _decode_float(obj):
+    if len(obj) == 1 and "$float" in obj:
+        return _MARKS[obj["$float"]]
+    return obj
+
+
+def loads(line):
+    """A request line; ``{"$float": "nan"}`` becomes a float."""
+    return json.loads(line, object_hook=_decode_float)
+
+
+def plain(value):
+    """A harbor's result as JSON-able data: rows and mappings as dicts, non-finite floats marked."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        if math.isnan(value):
+            return {"$float": "nan"}
+        if math.isinf(value):
+            return {"$float": "inf" if value > 0 else "-inf"}
+        return value
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if hasattr(value, "keys") and hasattr(value, "__getitem__"):  # sqlite3.Row and the like
+        return {k: plain(value[k]) for k in value.keys()}
+    if isinstance(value, (set, frozenset)):
+        return sorted(plain(v) for v in value)
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        raise TypeError("the harbor returned bytes where the Logbook expects text: %r" % bytes(value)[:40])
+    raise TypeError("the harbor returned a %s, which the Logbook cannot export" % type(value).__name__)
+
+
+def dumps(message):
+    """One protocol line (no newline inside)."""
+    return json.dumps(message, ensure_ascii=True, allow_nan=False)

@@ -1,0 +1,173 @@
+//! `limani certify` of harbors in other processes: Python classes, installed entry points,
+//! and any program speaking the bridge protocol.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn limani(args: &[&str], env: &[(&str, &Path)]) -> (i32, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_limani"));
+    command.args(args);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let out = command.output().unwrap();
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        text(out.stdout),
+        text(out.stderr),
+    )
+}
+
+fn harbors() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../bridge/harbors")
+}
+
+fn config(db: &Path) -> String {
+    serde_json::json!({"werehouse": db}).to_string()
+}
+
+#[test]
+fn a_python_harbor_certifies_in_two_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let (harbors, config) = (harbors(), config(&dir.path().join("good.db")));
+    let args = [
+        "certify",
+        "python:good_sqlite:GoodSqlite",
+        "--python-path",
+        harbors.to_str().unwrap(),
+        "--config",
+        &config,
+    ];
+    let (code, stdout, stderr) = limani(&args, &[]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains(" passed, 0 failed, 0 skipped"), "{stdout}");
+    assert!(stderr.contains("create_run revision Chaos07"), "{stderr}");
+}
+
+#[test]
+fn a_broken_python_harbor_exits_1_and_one_that_cannot_start_is_diagnosed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (harbors, config) = (harbors(), config(&dir.path().join("b.db")));
+    let h = harbors.to_str().unwrap();
+    let (code, stdout, _) = limani(
+        &[
+            "certify",
+            "python:broken:ClosedTimespanEnd",
+            "--python-path",
+            h,
+            "--config",
+            &config,
+            "--only",
+            "timespan",
+        ],
+        &[],
+    );
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("FAIL timespan::half_open"), "{stdout}");
+    let (code, _, stderr) = limani(
+        &[
+            "certify",
+            "python:no_such_module:Harbor",
+            "--python-path",
+            h,
+        ],
+        &[],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("the harbor did not start") && stderr.contains("ModuleNotFoundError"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = limani(&["certify", "python:just_a_module"], &[]);
+    assert_eq!(code, 2, "{stderr}");
+}
+
+#[test]
+fn the_reference_harbor_served_over_the_bridge_survives_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = format!(
+        "exec:{} serve sqlite:{}",
+        env!("CARGO_BIN_EXE_limani"),
+        dir.path().join("served.db").display()
+    );
+    let (code, stdout, stderr) = limani(&["certify", &serve], &[]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("ok   durability::acknowledged_writes_survive_a_crash"),
+        "{stderr}"
+    );
+    assert!(stdout.contains(" passed, 0 failed, 0 skipped"), "{stdout}");
+}
+
+/// A virtual environment with the bridge and a harbor distribution installed by pip.
+fn venv_with_harbor(dir: &Path) -> PathBuf {
+    let venv = dir.join("venv");
+    let run = |cmd: &mut Command| {
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{cmd:?}:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(Command::new(bridge::python::interpreter())
+        .args(["-m", "venv"])
+        .arg(&venv));
+    let pip = venv.join("bin/pip");
+    run(Command::new(&pip)
+        .args(["install", "-q"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../bridge/python")));
+    let project = dir.join("good-harbor");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::copy(
+        harbors().join("good_sqlite.py"),
+        project.join("good_sqlite.py"),
+    )
+    .unwrap();
+    let pyproject = "[build-system]\nrequires = [\"setuptools>=61\"]\nbuild-backend = \"setuptools.build_meta\"\n\n\
+        [project]\nname = \"good-harbor\"\nversion = \"0.1.0\"\n\n\
+        [project.entry-points.\"chaos.limanis\"]\ngood = \"good_sqlite:GoodSqlite\"\n\n\
+        [tool.setuptools]\npy-modules = [\"good_sqlite\"]\n";
+    std::fs::write(project.join("pyproject.toml"), pyproject).unwrap();
+    run(Command::new(&pip).args(["install", "-q"]).arg(&project));
+    venv
+}
+
+#[test]
+fn an_installed_harbor_certifies_by_entry_point_and_with_the_pip_installed_bridge() {
+    let dir = tempfile::tempdir().unwrap();
+    let venv = venv_with_harbor(dir.path());
+    let python = venv.join("bin/python");
+    let config = config(&dir.path().join("ep.db"));
+    let (code, stdout, stderr) = limani(
+        &[
+            "certify",
+            "entry-point:good",
+            "--config",
+            &config,
+            "--only",
+            "lifecycle",
+        ],
+        &[("LIMANI_PYTHON", &python)],
+    );
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stderr.contains("good (good_sqlite:GoodSqlite)"), "{stderr}");
+    // The same harbor through the bridge package pip installed, started by any command line.
+    let exec = format!(
+        "exec:{} -m limani_bridge --entry-point good --config '{config}'",
+        python.display()
+    );
+    let (code, stdout, stderr) = limani(&["certify", &exec, "--only", "hosts"], &[]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let (code, _, stderr) = limani(
+        &["certify", "entry-point:absent"],
+        &[("LIMANI_PYTHON", &python)],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("no harbor named 'absent' in the entry-point group chaos.limanis"),
+        "{stderr}"
+    );
+}
