@@ -1,5 +1,6 @@
 //! Hosts: one id per run and name, whoever asks and however often.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Barrier;
 
 use super::{host, ok};
@@ -9,7 +10,7 @@ use crate::Limani;
 /// How many threads race for one new host.
 const RACERS: usize = 8;
 /// How many new hosts they race for, one after the other.
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 20;
 
 checks! {
     group "hosts";
@@ -57,11 +58,11 @@ checks! {
         ok("init_db", ctx.harbor().init_db())?;
         twin.create_run(&ctx.new_run(1))?;
         let run_id = ctx.run_id(1);
-        let barrier = Barrier::new(RACERS);
+        let (barrier, stopped) = (Barrier::new(RACERS), AtomicBool::new(false));
         let results: Vec<Vec<_>> = std::thread::scope(|s| {
             let racers: Vec<_> = (1..=RACERS)
                 .map(|n| {
-                    let (harbor, barrier, run_id) = (ctx.harbor(), &barrier, &run_id);
+                    let (harbor, barrier, run_id, stopped) = (ctx.harbor(), &barrier, &run_id, &stopped);
                     s.spawn(move || {
                         label_thread(format!("thread {n}"));
                         // Each thread reaches the store once first, so all race with warm connections.
@@ -69,7 +70,15 @@ checks! {
                         (0..ROUNDS)
                             .map(|round| {
                                 barrier.wait();
-                                harbor.get_or_create_host(run_id, &format!("racy-host-{round}.example.org"))
+                                // After a round with an error the races stop: the error is the verdict.
+                                if stopped.load(Ordering::SeqCst) {
+                                    return Ok(i64::MIN);
+                                }
+                                let id = harbor.get_or_create_host(run_id, &format!("racy-host-{round}.example.org"));
+                                if id.is_err() {
+                                    stopped.store(true, Ordering::SeqCst);
+                                }
+                                id
                             })
                             .collect()
                     })
