@@ -27,6 +27,7 @@ pub fn suite(defect: Defect) -> Suite {
             };
             Suite::new(move || Broken::new(defect, open(&a)))
                 .reopen(move || Broken::new(defect, open(&b)))
+                .crashable()
         }
         _ => Suite::new(move || {
             Broken::new(defect, Arc::new(SqliteLimani::open_in_memory().unwrap()))
