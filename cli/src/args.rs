@@ -10,6 +10,7 @@ pub const USAGE: &str = "usage:
                         [--revision seed|chaos07] [--no-reopen]
                         [--python-path DIR]... [--config JSON]
                         [--json FILE] [--junit FILE] [--markdown FILE]
+  limani replay TRACE TARGET [certify's options]   replay a session trace beside the model
   limani serve TARGET            serve a built-in harbor over the bridge protocol (stdin/stdout)
   limani checks [--markdown]     list every check with its level and clause
   limani help
@@ -66,6 +67,7 @@ pub enum Command {
     Certify(Certify),
     Checks { markdown: bool },
     Serve(Target),
+    Replay { trace: PathBuf, certify: Certify },
     Help,
 }
 
@@ -104,6 +106,19 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             },
             _ => Err("serve takes one TARGET".to_owned()),
         },
+        Some("replay") => {
+            let trace = PathBuf::from(
+                args.next()
+                    .ok_or("replay needs a TRACE file and a TARGET")?,
+            );
+            let rest: Vec<String> = std::iter::once("certify".to_owned())
+                .chain(args.cloned())
+                .collect();
+            match parse(&rest)? {
+                Command::Certify(certify) => Ok(Command::Replay { trace, certify }),
+                _ => Err("replay needs a TARGET".to_owned()),
+            }
+        }
         Some("certify") => {
             let mut certify = Certify {
                 target: target(args.next().ok_or("certify needs a TARGET")?)?,

@@ -27,6 +27,7 @@ fn main() -> ExitCode {
         }
         Ok(Command::Certify(certify)) => run_certify(&certify),
         Ok(Command::Serve(target)) => run_serve(&target),
+        Ok(Command::Replay { trace, certify }) => run_replay(&trace, &certify),
         Err(message) => {
             eprintln!("limani: {message}\n\n{}", args::USAGE);
             ExitCode::from(2)
@@ -125,6 +126,70 @@ fn suite_for(c: &Certify) -> Result<Suite, (u8, String)> {
         }
     };
     Ok(suite)
+}
+
+/// `limani replay`: one session trace, played on the target beside the model.
+fn run_replay(trace: &std::path::Path, c: &Certify) -> ExitCode {
+    let parsed = std::fs::read_to_string(trace)
+        .map_err(|e| format!("cannot read {}: {e}", trace.display()))
+        .and_then(|text| conformance::property::parse_trace(&text));
+    let (steps, concurrent, readers) = match parsed {
+        Ok(trace) => trace,
+        Err(message) => {
+            eprintln!("limani: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let suite = match suite_for(c) {
+        Ok(suite) => suite,
+        Err((status, message)) => {
+            eprintln!("limani: {message}");
+            return ExitCode::from(status);
+        }
+    };
+    let harbor = match suite.make_harbor() {
+        Ok(harbor) => harbor,
+        Err(message) => {
+            eprintln!("limani: {message}");
+            return ExitCode::from(1);
+        }
+    };
+    if let Err(e) = harbor.init_db() {
+        eprintln!("limani: init_db failed: {e}");
+        return ExitCode::from(1);
+    }
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let session = conformance::property::Session::new(
+        harbor.as_ref(),
+        format!("replay-{nonce:x}"),
+        suite.revision_of(),
+    );
+    let verdict = match concurrent {
+        true => session.play_concurrently(&steps, readers),
+        false => session.play(&steps),
+    };
+    match verdict {
+        Ok(()) => {
+            println!(
+                "replayed {} steps on {}: every result is the contract's",
+                steps.len(),
+                c.target
+            );
+            ExitCode::SUCCESS
+        }
+        Err(failure) => {
+            println!(
+                "replayed {} steps on {}: {}\n{}",
+                steps.len(),
+                c.target,
+                failure.what,
+                failure.diff.unwrap_or_default()
+            );
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// `limani serve`: a built-in harbor over the bridge protocol on stdin/stdout.

@@ -10,6 +10,7 @@ mod checks;
 pub mod error;
 pub mod limani;
 pub mod model;
+pub mod property;
 pub mod records;
 pub mod rows;
 pub mod suite;

@@ -118,3 +118,67 @@ fn a_crash_that_loses_acknowledged_writes_is_caught_by_what_it_lost() {
     );
     assert!(message.contains("] crash() -> Ok(true)"), "{message}");
 }
+
+#[test]
+fn sequence_only_defects_pass_every_deterministic_check() {
+    for &defect in Defect::SEQUENCE_ONLY {
+        let report = suite(defect).skip("property").run();
+        assert!(
+            report.results.iter().all(|r| r.outcome != Outcome::Failed),
+            "{defect:?}:\n{}",
+            report.to_text()
+        );
+    }
+}
+
+/// Seeds per sequence-only defect in `cargo test`; `cargo bench -p reference --bench property_power` runs 100.
+const SEEDS: u64 = 10;
+
+#[test]
+fn the_property_part_alone_finds_every_sequence_only_defect_with_every_seed() {
+    for &defect in Defect::SEQUENCE_ONLY {
+        let missed: Vec<u64> = (0..SEEDS)
+            .filter(|&seed| {
+                let report = suite(defect)
+                    .only("property::sequences_match_model")
+                    .seed(seed)
+                    .run();
+                report.results[0].outcome != Outcome::Failed
+            })
+            .collect();
+        assert!(
+            missed.is_empty(),
+            "{defect:?} escaped the default budget with seeds {missed:?}"
+        );
+    }
+}
+
+#[test]
+fn a_property_failure_is_shrunk_to_a_short_readable_session() {
+    let report = suite(Defect::EndKeepsFailure)
+        .only("property::sequences_match_model")
+        .seed(7)
+        .run();
+    let message = report.results[0].message.clone().unwrap_or_default();
+    let steps = message
+        .lines()
+        .filter(|l| {
+            l.trim_start()
+                .split('.')
+                .next()
+                .is_some_and(|n| n.parse::<u32>().is_ok())
+        })
+        .count();
+    assert!((2..=8).contains(&steps), "{steps} steps:\n{message}");
+    assert!(
+        message.contains("start_update_run run")
+            && message.contains("\"failure\"")
+            && message.contains("end_run_update run"),
+        "{message}"
+    );
+    assert!(
+        message.contains("trace (for `limani replay`): {\"limani_trace\":1"),
+        "{message}"
+    );
+    assert!(message.contains("rerun with LIMANI_SEED=7"), "{message}");
+}

@@ -6,6 +6,7 @@ mod durability;
 mod fidelity;
 mod hosts;
 mod lifecycle;
+mod property;
 mod records;
 mod run_data;
 mod summary;
@@ -26,6 +27,7 @@ pub fn all() -> Vec<Check> {
         fidelity::checks(),
         concurrency::checks(),
         durability::checks(),
+        property::checks(),
     ]
     .concat()
 }

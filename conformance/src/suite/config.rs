@@ -27,6 +27,7 @@ pub struct Suite {
     skip: Vec<String>,
     reopen: Option<Reopen>,
     crashable: bool,
+    property: crate::property::Settings,
     reproduce: String,
     on_result: Option<OnResult>,
 }
@@ -51,6 +52,7 @@ impl Suite {
             skip: Vec::new(),
             reopen: None,
             crashable: false,
+            property: crate::property::Settings::default(),
             reproduce: "Suite::only(\"{id}\"), or: cargo test {id}".to_owned(),
             on_result: None,
         }
@@ -102,6 +104,24 @@ impl Suite {
         self
     }
 
+    /// Sessions per property check (default 128, or `LIMANI_CASES`).
+    pub fn cases(mut self, cases: u32) -> Self {
+        self.property.cases = cases;
+        self
+    }
+
+    /// The seed of the property part (default: `LIMANI_SEED`, else from the clock).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.property.seed = seed;
+        self
+    }
+
+    /// Where proptest keeps failing seeds, to replay them first next time.
+    pub fn regressions(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.property.regressions = Some(path.into());
+        self
+    }
+
     /// How a failure message says to run one check again; `{id}` is replaced by the check's id.
     pub fn reproduce_with(mut self, hint: impl Into<String>) -> Self {
         self.reproduce = hint.into();
@@ -112,6 +132,21 @@ impl Suite {
     pub fn on_result(mut self, f: impl Fn(&CheckResult) + Send + Sync + 'static) -> Self {
         self.on_result = Some(Arc::new(f));
         self
+    }
+
+    /// A harbor from the factory, outside any check (for replays); a panic becomes its message.
+    pub fn make_harbor(&self) -> std::result::Result<Box<dyn Limani>, String> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (self.factory)())).map_err(|p| {
+            p.downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_default()
+        })
+    }
+
+    /// The `create_run` revision the suite drives.
+    pub fn revision_of(&self) -> Revision {
+        self.revision
     }
 
     /// The checks this suite will run, in order.
@@ -129,6 +164,7 @@ impl Suite {
             timeout: self.timeout,
             reopen: self.reopen.clone(),
             crashable: self.crashable,
+            property: self.property.clone(),
             reproduce: self.reproduce.clone(),
         }
     }

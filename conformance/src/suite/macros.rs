@@ -72,6 +72,8 @@ macro_rules! suite {
             durability__reopen_keeps_everything = "durability::reopen_keeps_everything",
             durability__host_ids_stable_after_reopen = "durability::host_ids_stable_after_reopen",
             durability__acknowledged_writes_survive_a_crash = "durability::acknowledged_writes_survive_a_crash",
+            property__sequences_match_model = "property::sequences_match_model",
+            property__concurrent_sessions_explainable = "property::concurrent_sessions_explainable",
         }
     };
 }
@@ -158,4 +160,6 @@ pub const SUITE_MACRO_IDS: &[&str] = &[
     "durability::reopen_keeps_everything",
     "durability::host_ids_stable_after_reopen",
     "durability::acknowledged_writes_survive_a_crash",
+    "property::sequences_match_model",
+    "property::concurrent_sessions_explainable",
 ];

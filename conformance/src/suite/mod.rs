@@ -70,13 +70,20 @@ pub struct Ctx {
     harbor: Probe,
     revision: Revision,
     reopen: Option<Reopen>,
+    property: crate::property::Settings,
     prefix: String,
 }
 
 static NONCE: AtomicU64 = AtomicU64::new(0);
 
 impl Ctx {
-    fn new(harbor: Probe, check: &Check, revision: Revision, reopen: Option<Reopen>) -> Self {
+    fn new(
+        harbor: Probe,
+        check: &Check,
+        revision: Revision,
+        reopen: Option<Reopen>,
+        property: crate::property::Settings,
+    ) -> Self {
         let clock = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64);
@@ -86,6 +93,7 @@ impl Ctx {
             harbor,
             revision,
             reopen,
+            property,
             prefix: format!("kit-{}-{nonce:x}", check.id.replace("::", "-")),
         }
     }
@@ -112,6 +120,11 @@ impl Ctx {
 
     pub fn revision(&self) -> Revision {
         self.revision
+    }
+
+    /// How the property part runs (cases, seed, regressions file).
+    pub fn property(&self) -> &crate::property::Settings {
+        &self.property
     }
 
     /// Opens the same store anew, traced into the same call log.

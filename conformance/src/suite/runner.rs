@@ -18,6 +18,7 @@ pub(crate) struct Settings {
     pub timeout: Duration,
     pub reopen: Option<Reopen>,
     pub crashable: bool,
+    pub property: crate::property::Settings,
     pub reproduce: String,
 }
 
@@ -81,7 +82,11 @@ pub(crate) fn run_check(check: &Check, factory: &Factory, settings: &Settings) -
     let (done, verdict) = mpsc::channel();
     let spawned = {
         let (check, factory, slot) = (*check, factory.clone(), slot.clone());
-        let (revision, reopen) = (settings.revision, settings.reopen.clone());
+        let (revision, reopen, property) = (
+            settings.revision,
+            settings.reopen.clone(),
+            settings.property.clone(),
+        );
         std::thread::Builder::new()
             .name(format!("limani check {}", check.id))
             .spawn(move || {
@@ -94,7 +99,7 @@ pub(crate) fn run_check(check: &Check, factory: &Factory, settings: &Settings) -
                     })?;
                     let probe = Probe::new(Arc::from(harbor));
                     *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(probe.clone());
-                    (check.run)(&Ctx::new(probe, &check, revision, reopen))
+                    (check.run)(&Ctx::new(probe, &check, revision, reopen, property))
                 }));
                 let _ = done.send(outcome.unwrap_or_else(|p| {
                     Err(Failure::new(format!(

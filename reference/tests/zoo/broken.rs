@@ -30,6 +30,9 @@ pub struct Broken {
     runs: Mutex<Vec<String>>,
     frozen: Mutex<HashMap<String, SummaryStats>>,
     buffer: Mutex<Vec<NewFactLog>>,
+    names: Mutex<HashMap<String, Vec<(String, HostId)>>>,
+    ends: Mutex<HashMap<String, usize>>,
+    timespan_reads: AtomicUsize,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -53,6 +56,9 @@ impl Broken {
             runs: Mutex::default(),
             frozen: Mutex::default(),
             buffer: Mutex::default(),
+            names: Mutex::default(),
+            ends: Mutex::default(),
+            timespan_reads: AtomicUsize::new(0),
         }
     }
 
@@ -67,10 +73,13 @@ impl Broken {
     /// A write; under LostWritesUnderThreads it is dropped when another call is in flight.
     fn write(&self, f: impl FnOnce(&dyn Limani) -> Result<()>) -> Result<()> {
         let others = self.in_flight.fetch_add(1, Ordering::SeqCst);
-        let lose = self.is(Defect::LostWritesUnderThreads) && {
+        let lose = (self.is(Defect::LostWritesUnderThreads) && {
             std::thread::sleep(Duration::from_micros(200));
             others > 0 || self.in_flight.load(Ordering::SeqCst) > 1
-        };
+        }) || (self.is(Defect::WritesLostDuringTimespanReads) && {
+            std::thread::sleep(Duration::from_micros(300));
+            self.timespan_reads.load(Ordering::SeqCst) > 0
+        });
         let result = if lose {
             Ok(())
         } else {
@@ -291,14 +300,35 @@ impl Limani for Broken {
         } else {
             self.json(summary)
         };
-        let status = match self.is(Defect::EndRunKeepsStatus) {
-            true => self
-                .inner()
-                .get_run_data(run_id)?
-                .map_or(status.to_owned(), |d| d.run.status.as_str().to_owned()),
-            false => status.to_owned(),
+        let current = || {
+            self.inner()
+                .get_run_data(run_id)
+                .ok()
+                .flatten()
+                .map(|d| d.run.status)
         };
-        self.write(|h| h.end_run_update(run_id, self.time(end_time), &status, &summary))
+        let status = match self.defect {
+            Defect::EndRunKeepsStatus => {
+                current().map_or(status.to_owned(), |s| s.as_str().to_owned())
+            }
+            Defect::EndKeepsFailure if current() == Some(RunStatus::Failure) => {
+                "failure".to_owned()
+            }
+            _ => status.to_owned(),
+        };
+        self.write(|h| h.end_run_update(run_id, self.time(end_time), &status, &summary))?;
+        let ends = {
+            let mut ends = lock(&self.ends);
+            *ends
+                .entry(run_id.to_owned())
+                .and_modify(|n| *n += 1)
+                .or_insert(1)
+        };
+        if self.is(Defect::SummaryFrozenAtSecondEnd) && ends == 2 {
+            let stats = self.inner().get_run_summary_stats(run_id)?;
+            lock(&self.frozen).insert(run_id.to_owned(), stats);
+        }
+        Ok(())
     }
 
     fn get_or_create_host(&self, run_id: &str, host_name: &str) -> Result<HostId> {
@@ -342,6 +372,20 @@ impl Limani for Broken {
                 }
                 let id = self.inner().get_or_create_host(run_id, &name)?;
                 hosts.insert(name, id);
+                id
+            }
+            Defect::HostAfterEndGetsFirstId => {
+                let mut names = lock(&self.names);
+                let seen = names.entry(run_id.to_owned()).or_default();
+                if let Some((_, id)) = seen.iter().find(|(n, _)| *n == name) {
+                    return Ok(*id);
+                }
+                let ended = lock(&self.ends).get(run_id).is_some_and(|n| *n > 0);
+                let id = match (ended, seen.first()) {
+                    (true, Some((_, first))) => *first,
+                    _ => self.inner().get_or_create_host(run_id, &name)?,
+                };
+                seen.push((name, id));
                 id
             }
             _ => self.read(|h| h.get_or_create_host(run_id, &name))?,
@@ -448,8 +492,29 @@ impl Limani for Broken {
             false => vec![run_id.to_owned()],
         };
         let mut rows = Vec::new();
+        self.timespan_reads.fetch_add(1, Ordering::SeqCst);
+        if self.is(Defect::WritesLostDuringTimespanReads) {
+            std::thread::sleep(Duration::from_micros(500));
+        }
         for run in runs {
-            rows.extend(self.read(|h| h.get_facts_for_timespan(&run, lo, hi))?);
+            let read = self.read(|h| h.get_facts_for_timespan(&run, lo, hi));
+            match read {
+                Ok(more) => rows.extend(more),
+                Err(e) => {
+                    self.timespan_reads.fetch_sub(1, Ordering::SeqCst);
+                    return Err(e);
+                }
+            }
+        }
+        self.timespan_reads.fetch_sub(1, Ordering::SeqCst);
+        if self.is(Defect::TimespanDropsThirdOfATimestamp) {
+            let mut kept: Vec<FactLog> = Vec::new();
+            for row in rows {
+                if kept.iter().filter(|k| k.timestamp == row.timestamp).count() < 2 {
+                    kept.push(row);
+                }
+            }
+            rows = kept;
         }
         if self.is(Defect::InsertionOrderTimespan) {
             rows.sort_by_key(|f| f.id);
@@ -470,6 +535,16 @@ impl Limani for Broken {
             return Ok(frozen.clone());
         }
         let mut stats = self.read(|h| h.get_run_summary_stats(run_id))?;
+        if self.is(Defect::OperationsUpsertedByName) {
+            let data = self.get_run_data(run_id)?;
+            let ops = data
+                .iter()
+                .flat_map(|d| &d.hosts)
+                .flat_map(|h| &h.operations);
+            stats = conformance::model::rules::summary_stats(
+                ops.map(|o| (o.changed, o.success, o.duration)),
+            );
+        }
         match self.defect {
             Defect::SummaryWithoutRounding => {
                 let data = self.inner().get_run_data(run_id)?;
@@ -519,6 +594,18 @@ impl Limani for Broken {
             h.id = shown(h.id);
             if self.is(Defect::InsertionOrderOperations) {
                 h.operations.sort_by_key(|o| o.id);
+            }
+            if self.is(Defect::OperationsUpsertedByName) {
+                let latest = |o: &conformance::OperationRecord| {
+                    h.operations
+                        .iter()
+                        .filter(|p| p.name == o.name)
+                        .map(|p| p.id)
+                        .max()
+                        == Some(o.id)
+                };
+                let kept: Vec<_> = h.operations.iter().filter(|o| latest(o)).cloned().collect();
+                h.operations = kept;
             }
             for o in &mut h.operations {
                 o.host_id = shown(o.host_id);

@@ -7,6 +7,15 @@ macro_rules! defects {
         pub enum Defect { $( #[doc = $what] $name, )* }
 
         impl Defect {
+            /// The defects only a generated sequence reveals: every deterministic check passes them.
+            pub const SEQUENCE_ONLY: &[Defect] = &[
+                Defect::HostAfterEndGetsFirstId,
+                Defect::TimespanDropsThirdOfATimestamp,
+                Defect::SummaryFrozenAtSecondEnd,
+                Defect::EndKeepsFailure,
+                Defect::OperationsUpsertedByName,
+            ];
+
             /// Every defect of the zoo.
             pub const ALL: &[Defect] = &[$(Defect::$name),*];
 
@@ -135,6 +144,18 @@ defects! {
     HostIdsRenumberedAfterReopen => "durability::host_ids_stable_after_reopen",
     /// Fact logs are acknowledged but written only on disconnect: a crash loses them.
     AckedBeforeDurable => "durability::acknowledged_writes_survive_a_crash",
+    /// A new host created after the run's end update gets the run's first host id (numbering restarts).
+    HostAfterEndGetsFirstId => "property::sequences_match_model",
+    /// A timespan read keeps at most two fact logs of one timestamp.
+    TimespanDropsThirdOfATimestamp => "property::sequences_match_model",
+    /// The summary ignores operations written after the run's second end_run_update.
+    SummaryFrozenAtSecondEnd => "property::sequences_match_model",
+    /// end_run_update keeps a `failure` status whatever it is given (the Logbook's rule, wrongly in the harbor).
+    EndKeepsFailure => "property::sequences_match_model",
+    /// Operations of one host with one name overwrite each other (`INSERT OR REPLACE`).
+    OperationsUpsertedByName => "property::sequences_match_model",
+    /// A write made while a timespan read is in flight is dropped.
+    WritesLostDuringTimespanReads => "property::concurrent_sessions_explainable",
     /// Every get_or_create_host call hangs.
     Deadlock => "hosts::idempotent",
 }

@@ -1,0 +1,22 @@
+//! The property part: generated whole sessions compared with the model after every step.
+
+use super::ok;
+use crate::property;
+use crate::suite::checks;
+use crate::Limani;
+
+checks! {
+    group "property";
+
+    /// Any generated Logbook session gives the model's result at every step, ids up to a consistent renaming.
+    Required fn sequences_match_model(ctx) {
+        ok("init_db", ctx.harbor().init_db())?;
+        property::check(ctx.harbor(), &ctx.run_id(0), ctx.revision(), ctx.property(), false)
+    }
+
+    /// A generated session split over a writer and reader threads ends as the model does after the writes in acknowledged order.
+    Required fn concurrent_sessions_explainable(ctx) {
+        ok("init_db", ctx.harbor().init_db())?;
+        property::check(ctx.harbor(), &ctx.run_id(0), ctx.revision(), ctx.property(), true)
+    }
+}
