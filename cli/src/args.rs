@@ -18,6 +18,9 @@ pub const USAGE: &str = "usage:
 targets:
   sqlite::memory:          the reference SQLite harbor, in memory
   sqlite:PATH              the reference SQLite harbor on a file (durability checked by reopening it)
+  postgres://URL           the reference PostgreSQL harbor on that server (a fresh schema, dropped after)
+  postgres:docker          ... on a new container through testcontainers ($LIMANI_POSTGRES_IMAGE)
+  postgres:local           ... on a throwaway local cluster (initdb/pg_ctl)
   python:MODULE:CLASS      a Python harbor class, built as Class(config) (--python-path, --config)
   entry-point:NAME         a Python harbor registered in the entry-point group chaos.limanis
   exec:COMMAND             any program that speaks docs/bridge-protocol.md on stdin/stdout
@@ -31,6 +34,8 @@ exit status: 0 every required check passed, 1 a required check failed, 2 usage e
 pub enum Target {
     SqliteMemory,
     SqliteFile(PathBuf),
+    /// A PostgreSQL URL, `docker` or `local` (a fresh schema is used and dropped).
+    Postgres(String),
     Python(String),
     EntryPoint(String),
     Exec(String),
@@ -41,6 +46,8 @@ impl std::fmt::Display for Target {
         match self {
             Target::SqliteMemory => f.write_str("sqlite::memory:"),
             Target::SqliteFile(path) => write!(f, "sqlite:{}", path.display()),
+            Target::Postgres(url) if url.contains("://") => f.write_str(url),
+            Target::Postgres(kind) => write!(f, "postgres:{kind}"),
             Target::Python(class) => write!(f, "python:{class}"),
             Target::EntryPoint(name) => write!(f, "entry-point:{name}"),
             Target::Exec(command) => write!(f, "exec:{command}"),
@@ -78,6 +85,10 @@ fn target(text: &str) -> Result<Target, String> {
         ("sqlite", ":memory:") => Ok(Target::SqliteMemory),
         ("sqlite", "") => Err("sqlite: needs a path, or :memory:".to_owned()),
         ("sqlite", path) => Ok(Target::SqliteFile(PathBuf::from(path))),
+        ("postgres" | "postgresql", "docker" | "local") => Ok(Target::Postgres(rest.to_owned())),
+        ("postgres" | "postgresql", url) if url.starts_with("//") => {
+            Ok(Target::Postgres(text.to_owned()))
+        }
         ("python", class) => match class.split_once(':') {
             Some((m, c)) if !m.is_empty() && !c.is_empty() => Ok(Target::Python(class.to_owned())),
             _ => Err(format!("python: takes MODULE:CLASS, not {rest:?}")),

@@ -12,7 +12,7 @@ use args::{Certify, Command, Target};
 use bridge::{python, HarborCommand, ProcessLimani, PythonHarbor};
 use conformance::suite::{CheckResult, Outcome};
 use conformance::{Level, Limani, Revision, Suite};
-use reference::SqliteLimani;
+use reference::{PgServer, PgStore, SqliteLimani};
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
@@ -58,7 +58,7 @@ fn list_checks(markdown: bool) -> String {
 /// The command that serves a process target.
 fn harbor_command(c: &Certify) -> Result<Option<HarborCommand>, String> {
     let mut command = match &c.target {
-        Target::SqliteMemory | Target::SqliteFile(_) => return Ok(None),
+        Target::SqliteMemory | Target::SqliteFile(_) | Target::Postgres(_) => return Ok(None),
         Target::Python(class) => python::command(
             &PythonHarbor::Class(class.clone()),
             &c.python_path,
@@ -117,6 +117,27 @@ fn suite_for(c: &Certify) -> Result<Suite, (u8, String)> {
             match c.reopen {
                 true => suite
                     .reopen(move || SqliteLimani::open(&reopen).expect("reopen the SQLite harbor")),
+                false => suite,
+            }
+        }
+        (Target::Postgres(which), None) => {
+            let server = match which.as_str() {
+                "docker" => PgServer::docker(),
+                "local" => PgServer::local(),
+                url => reference::postgres::wait_ready(url, Duration::from_secs(10))
+                    .map(|()| PgServer::at(url)),
+            }
+            .map_err(|e| (1, format!("no PostgreSQL server: {e}")))?;
+            eprintln!("limani: PostgreSQL from {}", server.origin());
+            let store = Arc::new(PgStore::fresh(server.url()).map_err(|e| (1, e.to_string()))?);
+            let (open, reopen, server) = (store.clone(), store, Arc::new(server));
+            let suite = Suite::new(move || {
+                let _server = &server; // the server lives as long as the suite
+                open.open().expect("open the PostgreSQL harbor")
+            });
+            let suite = suite.revision(c.revision);
+            match c.reopen {
+                true => suite.reopen(move || reopen.open().expect("reopen the PostgreSQL harbor")),
                 false => suite,
             }
         }

@@ -111,3 +111,33 @@ fn the_contract_document_lists_every_check_with_its_clause() {
         );
     }
 }
+
+#[test]
+fn postgres_targets_certify_the_postgres_harbor() {
+    let (code, stdout, stderr) = limani(&[
+        "certify",
+        "postgres:local",
+        "--only",
+        "lifecycle",
+        "--only",
+        "fidelity::nul_characters",
+    ]);
+    if code != 0
+        && stderr.contains("no PostgreSQL server")
+        && !std::env::var("CI").is_ok_and(|v| v == "true")
+    {
+        return println!("skipped: no local PostgreSQL binaries: {stderr}");
+    }
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("PostgreSQL from local cluster in"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("ok   fidelity::nul_characters")
+            || stderr.contains("ok   fidelity::nul_characters"),
+        "{stdout}{stderr}"
+    );
+    let (code, _, stderr) = limani(&["certify", "postgres:nowhere"]);
+    assert_eq!(code, 2, "{stderr}");
+}

@@ -1,0 +1,283 @@
+//! Where a PostgreSQL server comes from, in this order: `LIMANI_POSTGRES_URL`; a container
+//! through testcontainers when a Docker engine answers (`LIMANI_POSTGRES_IMAGE`, default
+//! `postgres:16-alpine`, never pulled when present); a throwaway local cluster made with the
+//! installed `initdb`/`pg_ctl`. Containers and clusters are removed when the server is dropped.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use testcontainers::core::{IntoContainerPort, WaitFor};
+use testcontainers::runners::SyncRunner;
+use testcontainers::{Container, GenericImage, ImageExt};
+
+/// How long a new server may take to accept queries.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// A running PostgreSQL server and what keeps it alive.
+pub struct PgServer {
+    url: String,
+    origin: String,
+    _keep: Keep,
+}
+
+/// Held only for its `Drop`: removing the container or the cluster.
+#[allow(dead_code)]
+enum Keep {
+    Nothing,
+    Container(Box<Container<GenericImage>>),
+    Cluster(LocalCluster),
+}
+
+impl PgServer {
+    /// The connection URL (user `postgres`, no password on the kit's own servers).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Where the server came from, for reports ("LIMANI_POSTGRES_URL", "container ...", "local cluster ...").
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// A server someone else runs, at `url`.
+    pub fn at(url: &str) -> PgServer {
+        PgServer {
+            url: url.to_owned(),
+            origin: url.to_owned(),
+            _keep: Keep::Nothing,
+        }
+    }
+
+    /// The first server to be had, in the documented order; the error names all three ways.
+    pub fn any() -> Result<PgServer, String> {
+        if let Some(server) = Self::from_env() {
+            return server;
+        }
+        let docker = match Self::docker() {
+            Ok(server) => return Ok(server),
+            Err(e) => e,
+        };
+        let local = match Self::local() {
+            Ok(server) => return Ok(server),
+            Err(e) => e,
+        };
+        Err(format!(
+            "no PostgreSQL server: set LIMANI_POSTGRES_URL to a server's URL, or start a Docker engine \
+             (with the image {}), or install PostgreSQL's binaries (initdb, pg_ctl).\n  docker: {docker}\n  local cluster: {local}",
+            image_name()
+        ))
+    }
+
+    /// The server named by `LIMANI_POSTGRES_URL`, if set.
+    pub fn from_env() -> Option<Result<PgServer, String>> {
+        let url = std::env::var("LIMANI_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.is_empty())?;
+        Some(super::wait_ready(&url, PATIENCE).map(|()| PgServer {
+            url,
+            origin: "LIMANI_POSTGRES_URL".to_owned(),
+            _keep: Keep::Nothing,
+        }))
+    }
+
+    /// A new container of `LIMANI_POSTGRES_IMAGE` (default `postgres:16-alpine`) through testcontainers.
+    pub fn docker() -> Result<PgServer, String> {
+        let name = image_name();
+        let (repository, tag) = name.rsplit_once(':').unwrap_or((name.as_str(), "latest"));
+        let container = GenericImage::new(repository, tag)
+            .with_exposed_port(5432.tcp())
+            .with_wait_for(WaitFor::message_on_stderr("ready to accept connections"))
+            .with_env_var("POSTGRES_USER", "postgres")
+            .with_env_var("POSTGRES_HOST_AUTH_METHOD", "trust")
+            .with_startup_timeout(PATIENCE)
+            .start()
+            .map_err(|e| format!("{name}: {e}"))?;
+        let port = container
+            .get_host_port_ipv4(5432)
+            .map_err(|e| e.to_string())?;
+        let host = container.get_host().map_err(|e| e.to_string())?;
+        let url = format!("postgres://postgres@{host}:{port}/postgres");
+        super::wait_ready(&url, PATIENCE)?;
+        Ok(PgServer {
+            url,
+            origin: format!("container {name} ({})", container.id()),
+            _keep: Keep::Container(Box::new(container)),
+        })
+    }
+
+    /// A throwaway cluster from the installed binaries, on a free port of 127.0.0.1.
+    pub fn local() -> Result<PgServer, String> {
+        let cluster = LocalCluster::start()?;
+        let url = format!("postgres://postgres@127.0.0.1:{}/postgres", cluster.port);
+        super::wait_ready(&url, PATIENCE)?;
+        Ok(PgServer {
+            url,
+            origin: format!("local cluster in {}", cluster.dir.display()),
+            _keep: Keep::Cluster(cluster),
+        })
+    }
+}
+
+fn image_name() -> String {
+    std::env::var("LIMANI_POSTGRES_IMAGE")
+        .ok()
+        .filter(|i| !i.is_empty())
+        .unwrap_or_else(|| "postgres:16-alpine".to_owned())
+}
+
+/// A cluster made by `initdb` in a temporary folder, run by `pg_ctl`, removed on drop.
+struct LocalCluster {
+    bin: PathBuf,
+    dir: PathBuf,
+    port: u16,
+    /// When started as root, the cluster runs as this user (PostgreSQL refuses root).
+    user: Option<String>,
+}
+
+/// The folder of `initdb` and `pg_ctl`: on PATH, else Debian's `/usr/lib/postgresql/N/bin`.
+fn binaries() -> Result<PathBuf, String> {
+    let on_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .find(|d| d.join("initdb").is_file() && d.join("pg_ctl").is_file());
+    if let Some(dir) = on_path {
+        return Ok(dir);
+    }
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map_err(|_| {
+            "initdb and pg_ctl are not installed (not on PATH, no /usr/lib/postgresql)".to_owned()
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|d| d.join("initdb").is_file())
+        .collect();
+    versions.sort();
+    versions
+        .pop()
+        .ok_or_else(|| "no initdb under /usr/lib/postgresql".to_owned())
+}
+
+fn is_root() -> bool {
+    std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false)
+}
+
+/// The uid and gid of a user, from /etc/passwd.
+fn user_ids(user: &str) -> Option<(u32, u32)> {
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split(':').collect();
+        (fields.first() == Some(&user))
+            .then(|| Some((fields.get(2)?.parse().ok()?, fields.get(3)?.parse().ok()?)))?
+    })
+}
+
+fn free_port() -> Result<u16, String> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
+}
+
+impl LocalCluster {
+    fn start() -> Result<LocalCluster, String> {
+        let bin = binaries()?;
+        let dir = tempfile::Builder::new()
+            .prefix("limani-pg-")
+            .tempdir()
+            .map_err(|e| e.to_string())?
+            .keep();
+        let user = if is_root() {
+            let (uid, gid) = user_ids("postgres")
+                .ok_or("started as root, and there is no user `postgres` to run the cluster as")?;
+            std::os::unix::fs::chown(&dir, Some(uid), Some(gid)).map_err(|e| e.to_string())?;
+            Some("postgres".to_owned())
+        } else {
+            None
+        };
+        let mut cluster = LocalCluster {
+            bin,
+            dir,
+            port: free_port()?,
+            user,
+        };
+        let data = cluster.dir.join("data");
+        cluster.run(
+            "initdb",
+            &[
+                "-D",
+                &data.display().to_string(),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "-N",
+            ],
+        )?;
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            cluster.port,
+            cluster.dir.display()
+        );
+        let log = cluster.dir.join("log");
+        for _ in 0..3 {
+            let started = cluster.run(
+                "pg_ctl",
+                &[
+                    "-D",
+                    &data.display().to_string(),
+                    "-l",
+                    &log.display().to_string(),
+                    "-o",
+                    &options,
+                    "-w",
+                    "start",
+                ],
+            );
+            if started.is_ok() {
+                return Ok(cluster);
+            }
+            cluster.port = free_port()?; // the port was taken meanwhile
+        }
+        Err(format!(
+            "pg_ctl could not start the cluster: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        ))
+    }
+
+    fn run(&self, program: &str, args: &[&str]) -> Result<(), String> {
+        let path = self.bin.join(program);
+        let output = match &self.user {
+            Some(user) => Command::new("runuser")
+                .args(["-u", user, "--"])
+                .arg(&path)
+                .args(args)
+                .current_dir(&self.dir)
+                .output(),
+            None => Command::new(&path)
+                .args(args)
+                .current_dir(&self.dir)
+                .output(),
+        }
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+        match output.status.success() {
+            true => Ok(()),
+            false => Err(format!(
+                "{program} failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            )),
+        }
+    }
+}
+
+impl Drop for LocalCluster {
+    fn drop(&mut self) {
+        let data = self.dir.join("data").display().to_string();
+        let _ = self.run("pg_ctl", &["-D", &data, "-m", "immediate", "-w", "stop"]);
+        let _ = std::fs::remove_dir_all(Path::new(&self.dir));
+    }
+}

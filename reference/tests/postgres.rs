@@ -1,0 +1,119 @@
+//! The whole suite, property part included, against real PostgreSQL: through testcontainers
+//! and through a throwaway local cluster. In CI (CI=true) neither may be skipped; elsewhere a
+//! machine without Docker or PostgreSQL skips with one line saying why.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use conformance::suite::Outcome;
+use conformance::Suite;
+use reference::postgres::{JsonColumn, TimeColumn};
+use reference::{PgServer, PgStore};
+
+fn server(kind: &str, start: fn() -> Result<PgServer, String>) -> Option<PgServer> {
+    match start() {
+        Ok(server) => Some(server),
+        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("CI must test PostgreSQL via {kind}: {why}")
+        }
+        Err(why) => {
+            println!("skipped: no PostgreSQL via {kind} on this machine: {why}");
+            None
+        }
+    }
+}
+
+/// The suite over one fresh store (a schema) of `server`, reopened by opening it again.
+fn suite(server: &PgServer, json: JsonColumn, time: TimeColumn) -> Suite {
+    let store = Arc::new(PgStore::fresh(server.url()).unwrap());
+    let again = store.clone();
+    Suite::new(move || store.open_with(json, time).unwrap())
+        .reopen(move || again.open_with(json, time).unwrap())
+        .name(format!("postgres ({})", server.origin()))
+}
+
+fn passes_everything(server: &PgServer) {
+    let started = Instant::now();
+    let report = suite(server, JsonColumn::Text, TimeColumn::Float8).run();
+    let not_passed: Vec<_> = report
+        .results
+        .iter()
+        .filter(|r| r.outcome != Outcome::Passed)
+        .map(|r| r.id.as_str())
+        .collect();
+    // In process a crash cannot be made (see `limani serve` for that).
+    assert_eq!(
+        not_passed,
+        ["durability::acknowledged_writes_survive_a_crash"],
+        "{}",
+        report.to_text()
+    );
+    println!(
+        "run_all on PostgreSQL ({}): {} checks in {:.1} s",
+        server.origin(),
+        report.results.len(),
+        started.elapsed().as_secs_f64()
+    );
+}
+
+#[test]
+fn the_whole_suite_passes_on_postgres_in_a_container() {
+    if let Some(server) = server("testcontainers", PgServer::docker) {
+        passes_everything(&server);
+    }
+}
+
+#[test]
+fn the_whole_suite_passes_on_a_local_postgres_cluster() {
+    if let Some(server) = server("a local cluster", PgServer::local) {
+        passes_everything(&server);
+    }
+}
+
+fn fails(server: &PgServer, json: JsonColumn, time: TimeColumn, checks: &[&str]) {
+    for check in checks {
+        let report = suite(server, json, time).only(*check).run();
+        assert_eq!(
+            report.results[0].outcome,
+            Outcome::Failed,
+            "{check} passed a harbor with {json:?}/{time:?}:\n{}",
+            report.to_text()
+        );
+    }
+}
+
+#[test]
+fn a_harbor_storing_jsonb_or_timestamptz_is_caught() {
+    let Some(server) = server("a local cluster", PgServer::local) else {
+        return;
+    };
+    fails(
+        &server,
+        JsonColumn::Jsonb,
+        TimeColumn::Float8,
+        &["fidelity::json_key_order", "fidelity::nul_characters"],
+    );
+    fails(
+        &server,
+        JsonColumn::Text,
+        TimeColumn::Timestamptz,
+        &[
+            "fidelity::sub_microsecond_timestamps",
+            "fidelity::floats_17_digits",
+        ],
+    );
+}
+
+#[test]
+fn the_server_comes_from_the_url_first() {
+    let Some(local) = server("a local cluster", PgServer::local) else {
+        return;
+    };
+    std::env::set_var("LIMANI_POSTGRES_URL", local.url());
+    let chosen = PgServer::any().unwrap();
+    std::env::remove_var("LIMANI_POSTGRES_URL");
+    assert_eq!(
+        (chosen.origin(), chosen.url()),
+        ("LIMANI_POSTGRES_URL", local.url())
+    );
+}
