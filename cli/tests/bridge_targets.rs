@@ -100,6 +100,22 @@ fn the_reference_harbor_served_over_the_bridge_survives_sigkill() {
     assert!(stdout.contains(" passed, 0 failed, 0 skipped"), "{stdout}");
 }
 
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name == "build" || name.to_string_lossy().ends_with(".egg-info") || name == "__pycache__"
+        {
+            continue;
+        }
+        match entry.file_type().unwrap().is_dir() {
+            true => copy_tree(&entry.path(), &to.join(&name)),
+            false => drop(std::fs::copy(entry.path(), to.join(&name)).unwrap()),
+        }
+    }
+}
+
 /// A virtual environment with the bridge and a harbor distribution installed by pip.
 fn venv_with_harbor(dir: &Path) -> PathBuf {
     let venv = dir.join("venv");
@@ -116,9 +132,13 @@ fn venv_with_harbor(dir: &Path) -> PathBuf {
         .args(["-m", "venv"])
         .arg(&venv));
     let pip = venv.join("bin/pip");
-    run(Command::new(&pip)
-        .args(["install", "-q"])
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../bridge/python")));
+    // pip builds in the folder it installs from: install a copy, so the source tree stays clean.
+    let bridge = dir.join("limani-bridge");
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../bridge/python"),
+        &bridge,
+    );
+    run(Command::new(&pip).args(["install", "-q"]).arg(&bridge));
     let project = dir.join("good-harbor");
     std::fs::create_dir_all(&project).unwrap();
     std::fs::copy(

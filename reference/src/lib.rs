@@ -7,3 +7,13 @@ pub mod sqlite;
 
 pub use postgres::{PgServer, PgStore, PostgresLimani};
 pub use sqlite::SqliteLimani;
+
+/// An update that changed no row was for an unknown run.
+pub(crate) fn unknown_if_none(updated: u64, run_id: &str) -> conformance::Result<()> {
+    match updated {
+        0 => Err(conformance::LimaniError::UnknownRun {
+            run_id: run_id.to_owned(),
+        }),
+        _ => Ok(()),
+    }
+}

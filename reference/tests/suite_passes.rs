@@ -4,17 +4,15 @@ use conformance::suite::Outcome;
 use conformance::{MemoryLimani, Revision, Suite};
 use reference::SqliteLimani;
 
+fn assert_no_failure(report: &conformance::Report) {
+    let failed = report.results.iter().any(|r| r.outcome == Outcome::Failed);
+    assert!(!failed, "{}", report.to_text());
+}
+
 #[test]
 fn the_model_passes_every_check() {
     let report = Suite::new(MemoryLimani::new).name("MemoryLimani").run();
-    assert!(
-        report
-            .results
-            .iter()
-            .all(|r| r.outcome != conformance::suite::Outcome::Failed),
-        "{}",
-        report.to_text()
-    );
+    assert_no_failure(&report);
 }
 
 #[test]
@@ -22,14 +20,7 @@ fn sqlite_in_memory_passes_every_check() {
     let report = Suite::new(|| SqliteLimani::open_in_memory().unwrap())
         .name("sqlite::memory:")
         .run();
-    assert!(
-        report
-            .results
-            .iter()
-            .all(|r| r.outcome != conformance::suite::Outcome::Failed),
-        "{}",
-        report.to_text()
-    );
+    assert_no_failure(&report);
 }
 
 #[test]

@@ -55,9 +55,15 @@ impl MemoryLimani {
 }
 
 impl Logbook {
-    fn run_mut(&mut self, run_id: &str) -> Option<&mut RunRecord> {
-        let index = *self.run_index.get(run_id)?;
-        Some(&mut self.runs[index])
+    /// The run to update; an unknown run is `UnknownRun`.
+    fn run_mut(&mut self, run_id: &str) -> Result<&mut RunRecord> {
+        let index = *self
+            .run_index
+            .get(run_id)
+            .ok_or_else(|| LimaniError::UnknownRun {
+                run_id: run_id.to_owned(),
+            })?;
+        Ok(&mut self.runs[index])
     }
 
     fn require_run(&self, run_id: &str) -> Result<()> {
@@ -135,13 +141,7 @@ impl Limani for MemoryLimani {
     /// A status update sets the run's status to any valid status; an unknown run gets nothing.
     fn start_update_run(&self, run_id: &str, status: &str) -> Result<()> {
         let status = RunStatus::parse(status)?;
-        let mut logbook = self.lock();
-        let run = logbook
-            .run_mut(run_id)
-            .ok_or_else(|| LimaniError::UnknownRun {
-                run_id: run_id.to_owned(),
-            })?;
-        run.status = status;
+        self.lock().run_mut(run_id)?.status = status;
         Ok(())
     }
 
@@ -156,11 +156,7 @@ impl Limani for MemoryLimani {
         let status = RunStatus::parse(status)?;
         rules::finite("end_time", end_time)?;
         let mut logbook = self.lock();
-        let run = logbook
-            .run_mut(run_id)
-            .ok_or_else(|| LimaniError::UnknownRun {
-                run_id: run_id.to_owned(),
-            })?;
+        let run = logbook.run_mut(run_id)?;
         run.end_time = Some(end_time);
         run.status = status;
         run.summary = Some(summary.clone());

@@ -9,6 +9,7 @@ mod text;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+use crate::unknown_if_none;
 use conformance::model::rules;
 use conformance::{
     FactLog, HostId, Limani, LimaniError, NewFactLog, NewOperation, NewRun, NewSnapshot, Result,
@@ -371,15 +372,6 @@ impl Limani for PostgresLimani {
 
     fn get_run_data(&self, run_id: &str) -> Result<Option<RunData>> {
         read::run_data(&mut *self.conn("get_run_data")?, &self.sql, run_id)
-    }
-}
-
-fn unknown_if_none(updated: u64, run_id: &str) -> Result<()> {
-    match updated {
-        0 => Err(LimaniError::UnknownRun {
-            run_id: run_id.to_owned(),
-        }),
-        _ => Ok(()),
     }
 }
 

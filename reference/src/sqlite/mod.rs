@@ -8,6 +8,7 @@ mod schema;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
+use crate::unknown_if_none;
 use conformance::model::rules;
 use conformance::{
     FactLog, HostId, Limani, LimaniError, NewFactLog, NewOperation, NewRun, NewSnapshot, Result,
@@ -222,7 +223,7 @@ impl Limani for SqliteLimani {
                 .prepare_cached("UPDATE runs SET status = ?1 WHERE id = ?2")
                 .and_then(|mut s| s.execute(params![status.as_str(), run_id]))
                 .map_err(|e| sql_error("start_update_run", run_id, e))?;
-            unknown_if_none(updated, run_id)
+            unknown_if_none(updated as u64, run_id)
         })
     }
 
@@ -249,7 +250,7 @@ impl Limani for SqliteLimani {
                     ])
                 })
                 .map_err(|e| sql_error("end_run_update", run_id, e))?;
-            unknown_if_none(updated, run_id)
+            unknown_if_none(updated as u64, run_id)
         })
     }
 
@@ -361,14 +362,5 @@ impl Limani for SqliteLimani {
 
     fn get_run_data(&self, run_id: &str) -> Result<Option<RunData>> {
         self.read("get_run_data", |conn| read::run_data(conn, run_id))
-    }
-}
-
-fn unknown_if_none(updated: usize, run_id: &str) -> Result<()> {
-    match updated {
-        0 => Err(LimaniError::UnknownRun {
-            run_id: run_id.to_owned(),
-        }),
-        _ => Ok(()),
     }
 }
