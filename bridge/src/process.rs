@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
-use std::thread::ThreadId;
 use std::time::Duration;
 
 use conformance::{
@@ -90,7 +89,11 @@ pub struct ProcessLimani {
     stdin: Mutex<Option<ChildStdin>>,
     shared: Arc<Shared>,
     next_id: AtomicU64,
-    lanes: Mutex<HashMap<ThreadId, u64>>,
+    /// This harbor's number, for the lanes its kit threads hold.
+    instance: u64,
+    /// Lanes whose kit thread has ended, to be given again.
+    free_lanes: Arc<Mutex<Vec<u64>>>,
+    next_lane: AtomicU64,
 }
 
 impl ProcessLimani {
@@ -115,7 +118,7 @@ impl ProcessLimani {
             child.stderr.take().expect("piped stderr"),
         );
         let tail = shared.clone();
-        std::thread::spawn(move || {
+        let mut stderr_reader = Some(std::thread::spawn(move || {
             for line in BufReader::new(stderr)
                 .lines()
                 .map_while(std::result::Result::ok)
@@ -126,12 +129,23 @@ impl ProcessLimani {
                     lines.pop_front();
                 }
             }
-        });
+        }));
         let (hello_tx, hello_rx) = mpsc::channel();
         let reader = shared.clone();
         std::thread::spawn(move || read_replies(BufReader::new(stdout), &reader, hello_tx));
         let mut fail = |why: String| {
+            // Reap the process and read its stderr to the end, so the diagnosis is whole.
             let _ = child.kill();
+            let _ = child.wait();
+            // (a grandchild may hold stderr open: wait a moment, not for ever)
+            if let Some(reader) = stderr_reader.take() {
+                for _ in 0..20 {
+                    if reader.is_finished() {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(25));
+                }
+            }
             LimaniError::storage_message(
                 "spawn",
                 format!(
@@ -150,8 +164,11 @@ impl ProcessLimani {
                 )))
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => {
-                std::thread::sleep(Duration::from_millis(100)); // let stderr arrive
-                return Err(fail("exited before its handshake".to_owned()));
+                let why = match lock(&shared.gone).clone() {
+                    Some(why) if why.contains("not a JSON handshake") => why,
+                    _ => "exited before its handshake".to_owned(),
+                };
+                return Err(fail(why));
             }
         };
         if hello.get("limani_bridge").and_then(Value::as_u64) != Some(1) {
@@ -174,13 +191,20 @@ impl ProcessLimani {
             child: Mutex::new(child),
             shared,
             next_id: AtomicU64::new(1),
-            lanes: Mutex::default(),
+            instance: INSTANCES.fetch_add(1, Ordering::Relaxed),
+            free_lanes: Arc::default(),
+            next_lane: AtomicU64::new(0),
         })
     }
 
     /// The harbor's name, from its handshake.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The harbor process's id.
+    pub fn pid(&self) -> u32 {
+        lock(&self.child).id()
     }
 
     /// The `create_run` revision the harbor has, from its handshake.
@@ -193,10 +217,25 @@ impl ProcessLimani {
         let _ = lock(&self.child).kill();
     }
 
+    /// The calling thread's lane: its own while it lives, given to another thread after it ends,
+    /// so the harbor keeps as many threads (and connections) as the kit has at once.
     fn lane(&self) -> u64 {
-        let mut lanes = lock(&self.lanes);
-        let next = lanes.len() as u64;
-        *lanes.entry(std::thread::current().id()).or_insert(next)
+        HELD_LANES.with(|held| {
+            let mut held = held.borrow_mut();
+            held.retain(|h| h.free.strong_count() > 0);
+            if let Some(h) = held.iter().find(|h| h.instance == self.instance) {
+                return h.lane;
+            }
+            let lane = lock(&self.free_lanes)
+                .pop()
+                .unwrap_or_else(|| self.next_lane.fetch_add(1, Ordering::Relaxed));
+            held.push(LaneHold {
+                instance: self.instance,
+                lane,
+                free: Arc::downgrade(&self.free_lanes),
+            });
+            lane
+        })
     }
 
     fn gone(&self, call: &str) -> LimaniError {
@@ -259,6 +298,27 @@ impl ProcessLimani {
     }
 }
 
+static INSTANCES: AtomicU64 = AtomicU64::new(0);
+
+/// A lane held by a kit thread; it goes back to its harbor's free lanes when the thread ends.
+struct LaneHold {
+    instance: u64,
+    lane: u64,
+    free: std::sync::Weak<Mutex<Vec<u64>>>,
+}
+
+impl Drop for LaneHold {
+    fn drop(&mut self) {
+        if let Some(free) = self.free.upgrade() {
+            lock(&free).push(self.lane);
+        }
+    }
+}
+
+thread_local! {
+    static HELD_LANES: std::cell::RefCell<Vec<LaneHold>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Reads the handshake, then every reply, handing each to its caller.
 fn read_replies(stdout: impl BufRead, shared: &Shared, hello: mpsc::Sender<Value>) {
     let mut lines = stdout.lines();
@@ -266,10 +326,14 @@ fn read_replies(stdout: impl BufRead, shared: &Shared, hello: mpsc::Sender<Value
     match first.as_deref().map(serde_json::from_str::<Value>) {
         Some(Ok(value)) => drop(hello.send(value)),
         Some(Err(e)) => {
-            *lock(&shared.gone) = Some(format!("its first line was not a JSON handshake: {e}"))
+            let shown: String = first.unwrap_or_default().chars().take(200).collect();
+            *lock(&shared.gone) = Some(format!(
+                "its first line was not a JSON handshake ({e}): {shown}"
+            ))
         }
         None => {}
     }
+    drop(hello); // the caller stops waiting for a handshake now
     for line in lines {
         let Ok(line) = line else { break };
         let reply: Value = match serde_json::from_str(&line) {

@@ -86,8 +86,9 @@ pub fn summary(call: &str, v: &Value) -> Result<SummaryStats> {
         failed_operations: count("failed_operations")?,
         total_duration: v
             .get("total_duration")
+            .filter(|d| !d.is_number() || d.to_string().contains(['.', 'e', 'E']))
             .and_then(read_float)
-            .ok_or_else(|| wrong(call, "a number total_duration", v))?,
+            .ok_or_else(|| wrong(call, "a float total_duration (0.0, not 0 or null)", v))?,
     })
 }
 

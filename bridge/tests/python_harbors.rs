@@ -154,3 +154,68 @@ fn a_killed_harbor_fails_calls_with_a_diagnosis() {
         "{text}"
     );
 }
+
+#[test]
+fn lanes_of_ended_kit_threads_are_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let harbor =
+        ProcessLimani::spawn(&command("good_sqlite:GoodSqlite", &dir.path().join("l.db"))).unwrap();
+    conformance::Limani::init_db(&harbor).unwrap();
+    for _ in 0..200 {
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                conformance::Limani::get_facts_for_timespan(&harbor, "run", 0.0, 1.0).unwrap()
+            });
+        });
+    }
+    let status = std::fs::read_to_string(format!("/proc/{}/status", harbor.pid())).unwrap();
+    let threads: usize = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        threads <= 5,
+        "200 short-lived kit threads left {threads} threads in the harbor"
+    );
+}
+
+#[test]
+fn payloads_that_look_like_protocol_marks_are_plain_data() {
+    use conformance::suite::sample;
+    use conformance::Limani;
+    let dir = tempfile::tempdir().unwrap();
+    let harbor =
+        ProcessLimani::spawn(&command("good_sqlite:GoodSqlite", &dir.path().join("m.db"))).unwrap();
+    harbor.init_db().unwrap();
+    harbor
+        .create_run(&sample::run("r", Revision::Chaos07))
+        .unwrap();
+    let host = harbor.get_or_create_host("r", "@local").unwrap();
+    let mut op = sample::operation("r", host, "marks", 1.0);
+    op.arguments =
+        serde_json::json!({"a": {"$float": "nan"}, "b": {"$float": []}, "c": {"$float": "x"}});
+    harbor.insert_operation(&op).unwrap();
+    let stored = harbor.get_run_data("r").unwrap().unwrap().hosts[0].operations[0]
+        .arguments
+        .clone();
+    assert_eq!(stored, Some(op.arguments));
+}
+
+#[test]
+fn a_harbor_that_prints_before_its_handshake_is_diagnosed_at_once() {
+    let started = Instant::now();
+    let command = HarborCommand::new("sh", ["-c", "echo hello there; sleep 20"]);
+    let error = ProcessLimani::spawn(&command).err().unwrap().to_string();
+    assert!(
+        error.contains("not a JSON handshake") && error.contains("hello there"),
+        "{error}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+}

@@ -25,6 +25,8 @@ def main(argv=None):
     # The protocol owns stdin and stdout: anything the harbor prints goes to stderr.
     protocol_in = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8")
     protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # subprocesses and C code writing to fd 1, too
     sys.stdout = sys.stderr
     cls, name = load_class(args.plugin, args.entry_point, args.python_path)
     harbor = cls(config)

@@ -4,6 +4,8 @@ import importlib
 import inspect
 import sys
 
+from .values import number
+
 
 def load_class(plugin=None, entry_point=None, python_path=()):
     """The harbor class named ``module:Class``, or registered under ``chaos.limanis``."""
@@ -41,30 +43,30 @@ def call(harbor, rev, method, params):
         return None
     if method == "create_run":
         run = params["run"]
-        args = [run["run_id"], run["run_id_human"], run["start_time"], run["hailer_info"]]
+        args = [run["run_id"], run["run_id_human"], number(run["start_time"]), run["hailer_info"]]
         if rev == "chaos07":
             args.append(set(run["required_secrets"] or ()))
         return harbor.create_run(*args)
     if method == "start_update_run":
         return harbor.start_update_run(params["run_id"], params["status"])
     if method == "end_run_update":
-        return harbor.end_run_update(params["run_id"], params["end_time"], params["status"], params["summary"])
+        return harbor.end_run_update(params["run_id"], number(params["end_time"]), params["status"], params["summary"])
     if method == "get_or_create_host":
         return harbor.get_or_create_host(params["run_id"], params["host_name"])
     if method == "insert_operation":
         o = params["operation"]
         return harbor.insert_operation(
-            o["run_id"], o["host_id"], o["op_hash"], o["name"], o["changed"], o["success"], o["duration"],
-            o["timestamp"], o["logs"], o["diff"], o["arguments"], o["retry_stats"], o["command_n_facts"],
+            o["run_id"], o["host_id"], o["op_hash"], o["name"], o["changed"], o["success"], number(o["duration"]),
+            number(o["timestamp"]), o["logs"], o["diff"], o["arguments"], o["retry_stats"], o["command_n_facts"],
         )
     if method == "insert_snapshot":
         s = params["snapshot"]
-        return harbor.insert_snapshot(s["run_id"], s["host_id"], s["stage"], s["timestamp"], s["metrics"])
+        return harbor.insert_snapshot(s["run_id"], s["host_id"], s["stage"], number(s["timestamp"]), s["metrics"])
     if method == "insert_fact_log":
         f = params["fact_log"]
-        return harbor.insert_fact_log(f["run_id"], f["timestamp"], f["log_level"], f["context"], f["command"])
+        return harbor.insert_fact_log(f["run_id"], number(f["timestamp"]), f["log_level"], f["context"], f["command"])
     if method == "get_facts_for_timespan":
-        return harbor.get_facts_for_timespan(params["run_id"], params["start_time"], params["end_time"])
+        return harbor.get_facts_for_timespan(params["run_id"], number(params["start_time"]), number(params["end_time"]))
     if method == "get_run_summary_stats":
         return harbor.get_run_summary_stats(params["run_id"])
     if method == "get_run_data":

@@ -57,9 +57,11 @@ class Server:
                 continue
             try:
                 request = loads(line)
-            except ValueError as exc:
+                if not isinstance(request, dict):
+                    raise ValueError("a request is a JSON object, not %s" % type(request).__name__)
+            except Exception as exc:  # a bad line is answered, never the end of the harbor
                 self.send({"id": None, "error": {"type": "ProtocolError", "kind": "storage",
-                           "message": "not a JSON line: %s" % exc, "traceback": ""}})
+                           "message": "not a request: %s" % exc, "traceback": ""}})
                 continue
             if request.get("method") == "shutdown":
                 self.send({"id": request.get("id"), "ok": None})

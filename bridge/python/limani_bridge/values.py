@@ -6,15 +6,19 @@ import math
 _MARKS = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
 
-def _decode_float(obj):
-    if len(obj) == 1 and "$float" in obj:
-        return _MARKS[obj["$float"]]
-    return obj
+def number(value):
+    """A float the kit sent: a number, or ``{"$float": "nan" | "inf" | "-inf"}``.
+
+    Only the protocol's float fields are read this way, so payloads are never touched.
+    """
+    if isinstance(value, dict) and set(value) == {"$float"} and value["$float"] in _MARKS:
+        return _MARKS[value["$float"]]
+    return value
 
 
 def loads(line):
-    """A request line; ``{"$float": "nan"}`` becomes a float."""
-    return json.loads(line, object_hook=_decode_float)
+    """A request line."""
+    return json.loads(line)
 
 
 def plain(value):

@@ -91,6 +91,9 @@ fn writer(harbor: &dyn Limani, writes: &[Write], acked: &AtomicUsize) -> Result<
 /// How many acknowledged writes are each checked from another thread.
 const WRITES_CHECKED: usize = 60;
 
+/// How many new hosts the main thread meets while the writer writes.
+const LATE_HOSTS: usize = 12;
+
 const NAMES: [&str; 4] = ["@local", "web-1", "db-1", "192.0.2.10"];
 
 checks! {
@@ -106,6 +109,7 @@ checks! {
         let writes = queue(&run_id, &hosts, 120);
         let (acked, done) = (AtomicUsize::new(0), AtomicBool::new(false));
         let problems = Mutex::new(Vec::<Failure>::new());
+        let late = Mutex::new(Vec::<(String, i64)>::new());
         let note = |f: Failure| problems.lock().unwrap_or_else(|p| p.into_inner()).push(f);
         std::thread::scope(|s| {
             s.spawn(|| {
@@ -115,11 +119,19 @@ checks! {
                 done.store(true, Ordering::SeqCst);
             });
             for reader in 0..3 {
-                let (harbor, hosts, run_id, done, note) = (ctx.harbor(), &hosts, &run_id, &done, &note);
+                let (harbor, hosts, run_id, done, note, late) = (ctx.harbor(), &hosts, &run_id, &done, &note, &late);
                 s.spawn(move || {
                     label_thread(if reader == 0 { "main thread".to_owned() } else { format!("reader {reader}") });
                     let mut round = 0usize;
                     while !done.load(Ordering::SeqCst) || round < 5 {
+                        // The main thread meets new hosts while the writer writes, as pyinfra's callbacks do.
+                        if reader == 0 && round.is_multiple_of(4) && round / 4 < LATE_HOSTS {
+                            let name = format!("late-host-{}", round / 4);
+                            match harbor.get_or_create_host(run_id, &name) {
+                                Ok(id) => late.lock().unwrap_or_else(|p| p.into_inner()).push((name, id)),
+                                Err(e) => return note(Failure::call("get_or_create_host of a new host during writes", &e)),
+                            }
+                        }
                         let name = NAMES[round % NAMES.len()];
                         match harbor.get_or_create_host(run_id, name) {
                             Ok(id) if id == hosts[round % NAMES.len()] => {}
@@ -139,6 +151,12 @@ checks! {
         });
         if let Some(first) = problems.into_inner().unwrap_or_default().into_iter().next() {
             return Err(first);
+        }
+        for (name, id) in late.into_inner().unwrap_or_default() {
+            let again = host(&twin, &run_id, &name)?;
+            if again != id {
+                return Err(Failure::new(format!("get_or_create_host({name:?}) gave {id} during writes, {again} after")));
+            }
         }
         for write in &writes[..acked.load(Ordering::SeqCst)] {
             write.apply_to_model(&twin).map_err(|e| Failure::new(format!("the kit's model refused a write: {e}")))?;

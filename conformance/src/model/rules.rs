@@ -95,18 +95,32 @@ pub fn same_float(a: f64, b: f64) -> bool {
     a.to_bits() == b.to_bits() || (a == 0.0 && b == 0.0)
 }
 
-/// JSON is kept exactly: same key order, same strings, numbers of the same kind and value.
+/// JSON is kept exactly: same keys, strings, numbers of the same kind and value (key order aside).
 pub fn same_json(a: &Value, b: &Value) -> bool {
+    json_equal(a, b, false)
+}
+
+/// JSON objects also keep their keys in the order they were given (recommended: jsonb does not).
+pub fn same_json_and_key_order(a: &Value, b: &Value) -> bool {
+    json_equal(a, b, true)
+}
+
+fn json_equal(a: &Value, b: &Value, key_order: bool) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => same_number(&x.to_string(), &y.to_string()),
         (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_json(x, y))
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| json_equal(x, y, key_order))
+        }
+        (Value::Object(x), Value::Object(y)) if key_order => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((kx, vx), (ky, vy))| kx == ky && json_equal(vx, vy, key_order))
         }
         (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len()
                 && x.iter()
-                    .zip(y)
-                    .all(|((kx, vx), (ky, vy))| kx == ky && same_json(vx, vy))
+                    .all(|(k, vx)| y.get(k).is_some_and(|vy| json_equal(vx, vy, key_order)))
         }
         _ => a == b,
     }
@@ -178,7 +192,8 @@ mod tests {
     }
 
     #[rstest]
-    #[case(json!({"a": 1, "b": 2}), json!({"b": 2, "a": 1}), false)]
+    #[case(json!({"a": 1, "b": 2}), json!({"b": 2, "a": 1}), true)]
+    #[case(json!({"a": 1, "b": 2}), json!({"a": 1, "c": 2}), false)]
     #[case(json!(1), json!(1.0), false)]
     #[case(serde_json::from_str("1e16").unwrap(), serde_json::from_str("1e+16").unwrap(), true)]
     #[case(serde_json::from_str("18446744073709551617").unwrap(), serde_json::from_str("18446744073709551616").unwrap(), false)]
@@ -186,6 +201,15 @@ mod tests {
     #[case(json!(""), Value::Null, false)]
     fn json_is_compared_exactly(#[case] a: Value, #[case] b: Value, #[case] same: bool) {
         assert_eq!(same_json(&a, &b), same);
+    }
+
+    #[test]
+    fn key_order_is_compared_on_request() {
+        let (a, b) = (
+            json!({"a": 1, "b": [{"x": 1, "y": 2}]}),
+            json!({"a": 1, "b": [{"y": 2, "x": 1}]}),
+        );
+        assert!(same_json(&a, &b) && !same_json_and_key_order(&a, &b));
     }
 
     #[test]

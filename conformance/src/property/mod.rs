@@ -58,6 +58,8 @@ fn runner(settings: &Settings) -> TestRunner {
     let config = Config {
         cases: settings.cases,
         max_shrink_iters: 4096,
+        // Shrinking stops in time for the report to be written within the check's time limit.
+        max_shrink_time: 10_000,
         failure_persistence: settings.regressions.clone().map(|path| {
             Box::new(FileFailurePersistence::Direct(Box::leak(
                 path.display().to_string().into_boxed_str(),
@@ -98,10 +100,10 @@ pub fn check(
     match outcome {
         Ok(()) => Ok(()),
         Err(TestError::Abort(why)) => Err(Failure::new(format!("the property run stopped: {why}"))),
-        Err(TestError::Fail(_, (actions, readers))) => {
+        Err(TestError::Fail(reason, (actions, readers))) => {
             // Play the minimal session once more for its full diff and call log.
             let failure = session(&actions, readers).err().unwrap_or_else(|| {
-                Failure::new("the minimal session failed once and then passed (flaky harbor)")
+                Failure::new(format!("{reason} (the minimal session failed so, then passed once more: a race or a flaky harbor)"))
             });
             Err(report(failure, &actions, readers, settings, concurrent))
         }

@@ -18,6 +18,7 @@ pub struct Session<'a> {
     prefix: String,
     revision: Revision,
     hosts: Mutex<HashMap<(u8, u8), i64>>,
+    created: Mutex<std::collections::HashSet<u8>>,
 }
 
 fn name(host: u8) -> &'static str {
@@ -31,7 +32,15 @@ impl<'a> Session<'a> {
             prefix,
             revision,
             hosts: Mutex::default(),
+            created: Mutex::default(),
         }
+    }
+
+    fn created(&self, run: u8) -> bool {
+        self.created
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&run)
     }
 
     pub fn run_id(&self, run: u8) -> String {
@@ -86,8 +95,20 @@ impl<'a> Session<'a> {
     /// Plays one step on both sides and compares.
     pub fn step(&self, action: &Action) -> Verdict {
         let t = &self.twin;
+        if is_host_write(action) && !self.created(run_of(action)) {
+            // Writes for a run never created are lifecycle::writes_to_unknown_run_rejected's
+            // (recommended); here the run must simply still be unknown.
+            return t.run_data(&self.run_id(run_of(action)));
+        }
         match action {
-            Action::CreateRun { run } => t.create_run(&self.new_run(*run)),
+            Action::CreateRun { run } => {
+                t.create_run(&self.new_run(*run))?;
+                self.created
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(*run);
+                Ok(())
+            }
             Action::Host { run, host } => self.host(*run, *host).map(drop),
             Action::Operation { run, host, .. } => {
                 let id = self.host(*run, *host)?;
@@ -154,13 +175,17 @@ impl<'a> Session<'a> {
         for action in actions {
             match action {
                 Action::CreateRun { .. } | Action::Host { .. } => self.step(action)?,
-                Action::Operation { run, host, .. } | Action::Snapshot { run, host, .. } => {
+                Action::Operation { run, host, .. } | Action::Snapshot { run, host, .. }
+                    if self.created(*run) =>
+                {
                     self.host(*run, *host)?;
                 }
                 _ => {}
             }
         }
-        let writes: Vec<&Action> = actions.iter().filter(|a| is_write(a)).collect();
+        let writes: Vec<&Action> = (actions.iter())
+            .filter(|a| is_write(a) && (!is_host_write(a) || self.created(run_of(a))))
+            .collect();
         let reads: Vec<&Action> = actions
             .iter()
             .filter(|a| !is_write(a) && !matches!(a, Action::CreateRun { .. }))
@@ -314,6 +339,17 @@ impl<'a> Session<'a> {
             _ => Ok(()),
         }
     }
+}
+
+/// Writes that need the run to exist: hosts and what hangs off a run.
+fn is_host_write(action: &Action) -> bool {
+    matches!(
+        action,
+        Action::Host { .. }
+            | Action::Operation { .. }
+            | Action::Snapshot { .. }
+            | Action::FactLog { .. }
+    )
 }
 
 fn is_write(action: &Action) -> bool {

@@ -13,6 +13,9 @@ use crate::limani::Limani;
 use crate::model::{rules, MemoryLimani};
 use crate::records::{FactLog, HostId, NewFactLog, NewOperation, NewRun, NewSnapshot, RunData};
 
+/// What an id of the harbor that pairs with no id of the model is shown as.
+const UNPAIRED: i64 = i64::MIN;
+
 /// A harbor's ids paired with the model's, one namespace per kind of record.
 #[derive(Default)]
 struct Renaming {
@@ -36,7 +39,7 @@ impl Renaming {
             return paired;
         }
         if self.back.contains_key(&(kind, m)) {
-            return -h;
+            return UNPAIRED;
         }
         self.forward.insert((kind, h), m);
         self.back.insert((kind, m), h);
@@ -53,6 +56,7 @@ pub struct Twin<'a> {
     harbor: &'a dyn Limani,
     model: MemoryLimani,
     renaming: Mutex<Renaming>,
+    key_order: bool,
 }
 
 fn outcome<T: Serialize>(r: &Result<T>) -> Value {
@@ -68,6 +72,7 @@ impl<'a> Twin<'a> {
             harbor,
             model: MemoryLimani::new(),
             renaming: Mutex::default(),
+            key_order: false,
         }
     }
 
@@ -77,6 +82,20 @@ impl<'a> Twin<'a> {
             harbor,
             model: self.model,
             renaming: self.renaming,
+            key_order: self.key_order,
+        }
+    }
+
+    /// Reads must also keep the key order of JSON objects (for `fidelity::json_key_order`).
+    pub fn with_key_order(mut self) -> Self {
+        self.key_order = true;
+        self
+    }
+
+    fn same(&self, harbor: &Value, model: &Value) -> bool {
+        match self.key_order {
+            true => rules::same_json_and_key_order(harbor, model),
+            false => rules::same_json(harbor, model),
         }
     }
 
@@ -231,7 +250,7 @@ impl<'a> Twin<'a> {
                 let h = rename(&mut self.renaming(), h, &m);
                 let (hv, mv) = (serde_json::to_value(&h), serde_json::to_value(&m));
                 match (hv, mv) {
-                    (Ok(hv), Ok(mv)) if rules::same_json(&hv, &mv) => Ok(()),
+                    (Ok(hv), Ok(mv)) if self.same(&hv, &mv) => Ok(()),
                     _ => Err(Failure::differs(
                         format!("{call} differs from the contract"),
                         &m,
@@ -302,12 +321,12 @@ fn rename_run_data(r: &mut Renaming, mut h: RunData, m: &RunData) -> RunData {
         let m_ops = mh.map_or(&no_ops, |x| &x.operations);
         for (j, op) in host.operations.iter_mut().enumerate() {
             op.id = r.pair(Kind::Operation, op.id, model_id(m_ops, j, |o| o.id));
-            op.host_id = r.get(Kind::Host, op.host_id).unwrap_or(-op.host_id);
+            op.host_id = r.get(Kind::Host, op.host_id).unwrap_or(UNPAIRED);
         }
     }
     for (i, s) in h.snapshots.iter_mut().enumerate() {
         s.id = r.pair(Kind::Snapshot, s.id, model_id(&m.snapshots, i, |s| s.id));
-        s.host_id = r.get(Kind::Host, s.host_id).unwrap_or(-s.host_id);
+        s.host_id = r.get(Kind::Host, s.host_id).unwrap_or(UNPAIRED);
     }
     h.fact_logs = rename_facts(r, std::mem::take(&mut h.fact_logs), &m.fact_logs);
     h

@@ -54,6 +54,13 @@ impl std::ops::DerefMut for Conn<'_> {
     }
 }
 
+impl Conn<'_> {
+    /// Closes the connection instead of giving it back to the pool.
+    fn discard(&mut self) {
+        drop(self.client.take());
+    }
+}
+
 impl Drop for Conn<'_> {
     fn drop(&mut self) {
         if let Some(client) = self.client.take() {
@@ -185,8 +192,10 @@ impl Limani for PostgresLimani {
             "BEGIN; SELECT pg_advisory_xact_lock(7340201); CREATE SCHEMA IF NOT EXISTS {0}; SET LOCAL search_path TO {0}; {1} COMMIT;",
             self.schema, self.sql.schema
         );
-        conn.batch_execute(&ddl)
-            .map_err(|e| LimaniError::storage("init_db", e))
+        conn.batch_execute(&ddl).map_err(|e| {
+            conn.discard(); // its session may be left inside the failed transaction
+            LimaniError::storage("init_db", e)
+        })
     }
 
     fn create_run(&self, run: &NewRun) -> Result<String> {
