@@ -11,7 +11,7 @@ class RacyHosts(GoodSqlite):
     """Select-then-insert hosts: racing threads both insert (caught by hosts::idempotent_under_threads)."""
 
     def get_or_create_host(self, run_id, host_name):
-        conn = self.connect()
+        conn = self._conn()
         row = conn.execute("SELECT id FROM hosts WHERE run_id = ? AND name = ?", (run_id, host_name)).fetchone()
         if row:
             return row[0]
@@ -23,7 +23,7 @@ class ClosedTimespanEnd(GoodSqlite):
     """``timestamp <= end`` (caught by timespan::half_open)."""
 
     def get_facts_for_timespan(self, run_id, start_time, end_time):
-        rows = self.connect().execute(
+        rows = self._conn().execute(
             "SELECT id, run_id, timestamp, log_level, context, command FROM command_n_facts_in_order"
             " WHERE run_id = ? AND timestamp >= ? AND timestamp <= ? ORDER BY timestamp, id", (run_id, start_time, end_time))
         return [dict(r) for r in rows]
@@ -33,7 +33,7 @@ class InsertionOrderFacts(GoodSqlite):
     """Timespan reads without ORDER BY, in insertion order (caught by timespan::ordered)."""
 
     def get_facts_for_timespan(self, run_id, start_time, end_time):
-        rows = self.connect().execute(
+        rows = self._conn().execute(
             "SELECT id, run_id, timestamp, log_level, context, command FROM command_n_facts_in_order NOT INDEXED"
             " WHERE run_id = ? AND timestamp >= ? AND timestamp < ? ORDER BY id", (run_id, start_time, end_time))
         return [dict(r) for r in rows]
@@ -69,7 +69,7 @@ class MemoryOnly(GoodSqlite):
         super().__init__(dict(config or {}, werehouse="file:limani-memory-only?mode=memory&cache=shared"))
         self.lock = threading.Lock()
 
-    def connect(self):
+    def _conn(self):
         if getattr(self.local, "conn", None) is None:
             import sqlite3
 
@@ -94,6 +94,15 @@ class SeedRevision(GoodSqlite):
 
     def create_run(self, run_id, run_id_human, start_time, hailer_info):
         return super().create_run(run_id, run_id_human, start_time, hailer_info, None)
+
+
+class ConnectReturnsNone(GoodSqlite):
+    """connect() returns nothing, so the Logbook's end_run cannot query it
+    (caught by lifecycle::connect_answers_the_logbooks_status_query)."""
+
+    def connect(self):
+        self._conn()
+        return None
 
 
 class NoOp:

@@ -47,6 +47,10 @@ class GoodSqlite:
         self.local = threading.local()
 
     def connect(self):
+        """The calling thread's connection: the Logbook's end_run queries it directly."""
+        return self._conn()
+
+    def _conn(self):
         if getattr(self.local, "conn", None) is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
@@ -62,13 +66,13 @@ class GoodSqlite:
             self.local.conn = None
 
     def init_db(self):
-        self.connect().executescript(SCHEMA)
+        self._conn().executescript(SCHEMA)
 
     def create_run(self, run_id, run_id_human, start_time, hailer_info, needed_secrets=None):
         finite("start_time", start_time)
         secrets = None if needed_secrets is None else json.dumps(sorted(needed_secrets))
         try:
-            self.connect().execute(
+            self._conn().execute(
                 "INSERT INTO runs (id, run_id_human, start_time, status, hailer_json, required_secrets) VALUES (?, ?, ?, 'in_progress', ?, ?)",
                 (run_id, run_id_human, start_time, json.dumps(hailer_info), secrets))
         except sqlite3.IntegrityError as exc:
@@ -76,7 +80,7 @@ class GoodSqlite:
         return run_id
 
     def _update(self, sql, args, run_id):
-        if self.connect().execute(sql, args).rowcount == 0:
+        if self._conn().execute(sql, args).rowcount == 0:
             raise KindError("unknown_run", "no run %r" % run_id)
 
     def start_update_run(self, run_id, status):
@@ -92,7 +96,7 @@ class GoodSqlite:
                      (end_time, status, json.dumps(summary), run_id), run_id)
 
     def get_or_create_host(self, run_id, host_name):
-        conn = self.connect()
+        conn = self._conn()
         conn.execute("INSERT INTO hosts (run_id, name) VALUES (?, ?) ON CONFLICT (run_id, name) DO NOTHING", (run_id, host_name))
         return conn.execute("SELECT id FROM hosts WHERE run_id = ? AND name = ?", (run_id, host_name)).fetchone()[0]
 
@@ -106,7 +110,7 @@ class GoodSqlite:
                          arguments, retry_stats, command_n_facts):
         finite("duration", duration)
         finite("timestamp", timestamp)
-        conn = self.connect()
+        conn = self._conn()
         self._host_of_run(conn, run_id, host_id)
         conn.execute(
             "INSERT INTO operations (run_id, host_id, op_hash, name, changed, success, duration, timestamp, logs_json, diff,"
@@ -119,21 +123,21 @@ class GoodSqlite:
 
     def insert_snapshot(self, run_id, host_id, stage, timestamp, metrics):
         finite("timestamp", timestamp)
-        conn = self.connect()
+        conn = self._conn()
         self._host_of_run(conn, run_id, host_id)
         conn.execute("INSERT INTO resource_snapshots (run_id, host_id, stage, timestamp, metrics_json) VALUES (?, ?, ?, ?, ?)",
                      (run_id, host_id, stage, timestamp, json.dumps(metrics)))
 
     def insert_fact_log(self, run_id, timestamp, log_level, context, command):
         finite("timestamp", timestamp)
-        self.connect().execute(
+        self._conn().execute(
             "INSERT INTO command_n_facts_in_order (run_id, timestamp, log_level, context, command) VALUES (?, ?, ?, ?, ?)",
             (run_id, timestamp, log_level, context, command))
 
     def get_facts_for_timespan(self, run_id, start_time, end_time):
         if math.isnan(start_time) or math.isnan(end_time):
             raise ValueError("a timespan bound is NaN")
-        rows = self.connect().execute(
+        rows = self._conn().execute(
             "SELECT id, run_id, timestamp, log_level, context, command FROM command_n_facts_in_order"
             " WHERE run_id = ? AND timestamp >= ? AND timestamp < ? ORDER BY timestamp, id",
             (run_id, start_time, end_time))
@@ -144,7 +148,7 @@ class GoodSqlite:
         return round(total, 4) if total else 0.0
 
     def get_run_summary_stats(self, run_id):
-        rows = self.connect().execute("SELECT changed, success, duration FROM operations WHERE run_id = ?", (run_id,)).fetchall()
+        rows = self._conn().execute("SELECT changed, success, duration FROM operations WHERE run_id = ?", (run_id,)).fetchall()
         failed = sum(1 for r in rows if not r["success"])
         return {
             "total_operations": len(rows),
@@ -158,7 +162,7 @@ class GoodSqlite:
         return conn.execute("SELECT * FROM command_n_facts_in_order WHERE run_id = ? ORDER BY timestamp, id", (run_id,))
 
     def get_run_data(self, run_id):
-        conn = self.connect()
+        conn = self._conn()
         conn.execute("BEGIN")
         try:
             run = conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()

@@ -390,6 +390,22 @@ impl Drop for ProcessLimani {
 }
 
 impl Limani for ProcessLimani {
+    /// Asks the harbor process to run the Logbook's own status query on `connect()`'s connection.
+    fn status_through_connect(&self, run_id: &str) -> Option<Result<Option<String>>> {
+        let answer = self.call("logbook_status", json!({"run_id": run_id}));
+        if matches!(&answer, Ok(v) if v.get("offered") == Some(&Value::Bool(false))) {
+            return None;
+        }
+        Some(answer.and_then(|v| match v {
+            Value::Null => Ok(None),
+            Value::String(status) => Ok(Some(status)),
+            other => Err(LimaniError::invalid(
+                "logbook_status result",
+                format!("expected a status or no row, got {other}"),
+            )),
+        }))
+    }
+
     /// SIGKILL, as a crash would.
     fn crash(&self) -> bool {
         self.kill();

@@ -138,6 +138,10 @@ pub fn dispatch(harbor: &dyn Limani, method: &str, p: &Value) -> Result<Value> {
         "get_run_data" => harbor
             .get_run_data(&text(p, "/run_id")?)?
             .map_or(Value::Null, |d| d.to_rows()),
+        "logbook_status" => match harbor.status_through_connect(&text(p, "/run_id")?) {
+            None => json!({"offered": false}),
+            Some(status) => Value::from(status?),
+        },
         other => {
             return Err(LimaniError::invalid(
                 "method",

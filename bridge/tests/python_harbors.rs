@@ -72,6 +72,10 @@ fn the_handshake_tells_the_create_run_revision() {
 #[case::empty_string_as_null("broken:EmptyStringAsNull", "fidelity::empty_strings_kept")]
 #[case::memory_only("broken:MemoryOnly", "durability::reopen_keeps_everything")]
 #[case::sleeps_forever("broken:SleepsForever", "hosts::idempotent")]
+#[case::connect_returns_none(
+    "broken:ConnectReturnsNone",
+    "lifecycle::connect_answers_the_logbooks_status_query"
+)]
 fn each_broken_python_harbor_fails_its_check(#[case] class: &str, #[case] check: &str) {
     let dir = tempfile::tempdir().unwrap();
     let report = suite(class, &dir.path().join("broken.db"))

@@ -53,6 +53,14 @@ pub trait Limani: Send + Sync {
     /// Returns everything stored for a run, or `None` for an unknown run.
     fn get_run_data(&self, run_id: &str) -> Result<Option<RunData>>;
 
+    /// For certification only: what the Logbook's `end_run` reads through the harbor's own
+    /// `connect()`: `connect().execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()`.
+    /// `None` (the default) when the harbor has no such connection to offer, as Rust harbors do not.
+    fn status_through_connect(&self, run_id: &str) -> Option<Result<Option<String>>> {
+        let _ = run_id;
+        None
+    }
+
     /// For certification only: stops the harbor abruptly, as a crash (SIGKILL) would,
     /// and returns true; a harbor that cannot be crashed returns false (the default).
     fn crash(&self) -> bool {
@@ -98,6 +106,9 @@ macro_rules! forward_limani {
             }
             fn crash(&self) -> bool {
                 (**self).crash()
+            }
+            fn status_through_connect(&self, run_id: &str) -> Option<Result<Option<String>>> {
+                (**self).status_through_connect(run_id)
             }
         }
     )*};

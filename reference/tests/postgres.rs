@@ -41,13 +41,13 @@ fn passes_everything(server: &PgServer) {
         .filter(|r| r.outcome != Outcome::Passed)
         .map(|r| r.id.as_str())
         .collect();
-    // In process a crash cannot be made (see `limani serve` for that).
-    assert_eq!(
-        not_passed,
-        ["durability::acknowledged_writes_survive_a_crash"],
-        "{}",
-        report.to_text()
-    );
+    // In process a crash cannot be made (see `limani serve` for that); a Rust harbor offers the
+    // Logbook no DB-API connection (and a qmark query would not run on PostgreSQL's anyway).
+    let expected = [
+        "lifecycle::connect_answers_the_logbooks_status_query",
+        "durability::acknowledged_writes_survive_a_crash",
+    ];
+    assert_eq!(not_passed, expected, "{}", report.to_text());
     println!(
         "run_all on PostgreSQL ({}): {} checks in {:.1} s",
         server.origin(),

@@ -127,4 +127,24 @@ checks! {
         twin.timespan(&ghost, f64::NEG_INFINITY, f64::INFINITY)?;
         twin.run_data(&ctx.run_id(1))
     }
+
+    /// The connection connect() returns answers the Logbook's own "SELECT status FROM runs WHERE id = ?".
+    Required fn connect_answers_the_logbooks_status_query(ctx) {
+        ok("init_db", ctx.harbor().init_db())?;
+        let run_id = ctx.run_id(1);
+        ok("create_run", ctx.harbor().create_run(&ctx.new_run(1)))?;
+        ok("start_update_run", ctx.harbor().start_update_run(&run_id, "failure"))?;
+        let asked = |id: &str| ctx.harbor().status_through_connect(id);
+        let Some(status) = asked(&run_id) else {
+            return Err(Failure::skip("the harbor offers no DB-API connection (only Python harbors do; the Logbook's end_run uses it)"));
+        };
+        let status = status.map_err(|e| Failure::new(format!("the Logbook's end_run would break: connect().execute(...) failed: {e}")))?;
+        if status.as_deref() != Some("failure") {
+            return Err(Failure::differs("connect().execute(\"SELECT status FROM runs WHERE id = ?\") gave another status", &Some("failure"), &status));
+        }
+        match asked(&ctx.run_id(404)) {
+            Some(Ok(None)) => Ok(()),
+            other => Err(Failure::new(format!("an unknown run should give no row, got {other:?}"))),
+        }
+    }
 }

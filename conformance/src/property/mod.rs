@@ -141,7 +141,7 @@ fn report(
             settings.seed,
             settings.cases
         ),
-        diff: failure.diff,
+        ..failure
     }
 }
 

@@ -140,7 +140,7 @@ impl<'a> Session<'a> {
         for (i, action) in actions.iter().enumerate() {
             self.step(action).map_err(|f| Failure {
                 what: format!("step {} ({action}): {}", i + 1, f.what),
-                diff: f.diff,
+                ..f
             })?;
         }
         self.finish(actions)
@@ -155,7 +155,7 @@ impl<'a> Session<'a> {
             let id = self.run_id(run);
             let end = |f: Failure| Failure {
                 what: format!("after the last step: {}", f.what),
-                diff: f.diff,
+                ..f
             };
             self.twin.run_data(&id).map_err(end)?;
             self.twin.summary(&id).map_err(end)?;

@@ -16,6 +16,8 @@ pub struct Failure {
     pub what: String,
     /// Expected vs actual, rendered as a unified diff.
     pub diff: Option<String>,
+    /// Not a failure: the check could not be made on this harbor (`what` says why).
+    pub skip: bool,
 }
 
 /// The result of a check.
@@ -27,6 +29,7 @@ impl Failure {
         Failure {
             what: what.into(),
             diff: None,
+            skip: false,
         }
     }
 
@@ -39,6 +42,15 @@ impl Failure {
         Failure {
             what: what.into(),
             diff: Some(diff(&show(expected), &show(actual))),
+            skip: false,
+        }
+    }
+
+    /// The check cannot be made on this harbor; the report lists it as skipped, with why.
+    pub fn skip(why: impl Into<String>) -> Self {
+        Failure {
+            skip: true,
+            ..Failure::new(why)
         }
     }
 

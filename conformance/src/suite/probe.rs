@@ -218,6 +218,19 @@ impl Limani for Probe {
             h.get_run_data(run_id)
         })
     }
+    fn status_through_connect(&self, run_id: &str) -> Option<Result<Option<String>>> {
+        let mut offered = true;
+        let outcome = self.call("status_through_connect", format!("{run_id:?}"), |h| match h
+            .status_through_connect(run_id)
+        {
+            Some(result) => result,
+            None => {
+                offered = false;
+                Ok(None)
+            }
+        });
+        offered.then_some(outcome)
+    }
     fn crash(&self) -> bool {
         self.call("crash", String::new(), |h| Ok(h.crash()))
             .unwrap_or(false)

@@ -122,6 +122,14 @@ pub(crate) fn run_check(check: &Check, factory: &Factory, settings: &Settings) -
     let probe = slot.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let failure = match result {
         Ok(Ok(())) => return CheckResult::new(check, Outcome::Passed, started.elapsed(), None),
+        Ok(Err(failure)) if failure.skip => {
+            return CheckResult::new(
+                check,
+                Outcome::Skipped,
+                started.elapsed(),
+                Some(failure.what),
+            )
+        }
         Ok(Err(failure)) => failure,
         Err(_) => {
             let running = probe.as_ref().map(Probe::in_flight).unwrap_or_default();

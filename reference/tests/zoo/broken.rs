@@ -217,6 +217,22 @@ impl Broken {
 }
 
 impl Limani for Broken {
+    /// The Logbook's status query through connect(), answered from the inner harbor's run data.
+    fn status_through_connect(&self, run_id: &str) -> Option<Result<Option<String>>> {
+        if self.is(Defect::ConnectWithoutExecute) {
+            let message = "AttributeError: 'NoneType' object has no attribute 'execute'";
+            return Some(Err(LimaniError::storage_message(
+                "status_through_connect",
+                message,
+            )));
+        }
+        Some(
+            self.inner()
+                .get_run_data(run_id)
+                .map(|d| d.map(|d| d.run.status.as_str().to_owned())),
+        )
+    }
+
     /// A crash loses what was only in this process's memory.
     fn crash(&self) -> bool {
         lock(&self.buffer).clear();

@@ -46,6 +46,8 @@ defects! {
     SecretsDropped => "lifecycle::create_run_revision",
     /// Updates of an unknown run create it.
     UpdateCreatesUnknownRun => "lifecycle::unknown_run_updates_create_nothing",
+    /// connect() gives the Logbook nothing it can run its status query on.
+    ConnectWithoutExecute => "lifecycle::connect_answers_the_logbooks_status_query",
     /// Writes for an unknown run succeed (foreign keys off).
     UnknownRunWritesAccepted => "lifecycle::writes_to_unknown_run_rejected",
     /// Every get_or_create_host inserts a new host.
