@@ -166,10 +166,12 @@ fn lanes_of_ended_kit_threads_are_reused() {
         ProcessLimani::spawn(&command("good_sqlite:GoodSqlite", &dir.path().join("l.db"))).unwrap();
     conformance::Limani::init_db(&harbor).unwrap();
     for _ in 0..200 {
+        // An explicit join waits for the thread's thread-locals (its lane) to be dropped.
         std::thread::scope(|s| {
-            s.spawn(|| {
+            let t = s.spawn(|| {
                 conformance::Limani::get_facts_for_timespan(&harbor, "run", 0.0, 1.0).unwrap()
             });
+            t.join().unwrap();
         });
     }
     let status = std::fs::read_to_string(format!("/proc/{}/status", harbor.pid())).unwrap();

@@ -182,3 +182,14 @@ fn a_property_failure_is_shrunk_to_a_short_readable_session() {
     );
     assert!(message.contains("rerun with LIMANI_SEED=7"), "{message}");
 }
+
+#[test]
+fn the_property_part_leaves_unknown_run_writes_to_their_recommended_check() {
+    for seed in 0..8 {
+        let report = suite(Defect::UnknownRunWritesAccepted)
+            .only("property")
+            .seed(seed)
+            .run();
+        assert!(report.passed(), "seed {seed}:\n{}", report.to_text());
+    }
+}

@@ -171,21 +171,22 @@ impl<'a> Session<'a> {
     /// model's after the writes in the order the harbor acknowledged them.
     pub fn play_concurrently(&self, actions: &[Action], readers: usize) -> Verdict {
         let harbor = self.twin.harbor();
-        // The main thread creates runs and resolves hosts before the writes are queued.
+        // The main thread creates runs and resolves hosts before the writes are queued; a write
+        // is queued if its run exists at its place in the session, as in `play`.
+        let mut writes: Vec<&Action> = Vec::new();
         for action in actions {
-            match action {
-                Action::CreateRun { .. } | Action::Host { .. } => self.step(action)?,
-                Action::Operation { run, host, .. } | Action::Snapshot { run, host, .. }
-                    if self.created(*run) =>
-                {
-                    self.host(*run, *host)?;
-                }
-                _ => {}
+            if matches!(action, Action::CreateRun { .. } | Action::Host { .. }) {
+                self.step(action)?;
             }
+            if !is_write(action) || (is_host_write(action) && !self.created(run_of(action))) {
+                continue;
+            }
+            if let Action::Operation { run, host, .. } | Action::Snapshot { run, host, .. } = action
+            {
+                self.host(*run, *host)?;
+            }
+            writes.push(action);
         }
-        let writes: Vec<&Action> = (actions.iter())
-            .filter(|a| is_write(a) && (!is_host_write(a) || self.created(run_of(a))))
-            .collect();
         let reads: Vec<&Action> = actions
             .iter()
             .filter(|a| !is_write(a) && !matches!(a, Action::CreateRun { .. }))

@@ -33,7 +33,7 @@ enum Kind {
 
 impl Renaming {
     /// The model id for harbor id `h`, pairing it with `m` if neither is paired yet.
-    /// An id that cannot be paired is shown negated, so that the diff points at it.
+    /// An id that cannot be paired is shown as `UNPAIRED`, so that the diff points at it.
     fn pair(&mut self, kind: Kind, h: i64, m: i64) -> i64 {
         if let Some(&paired) = self.forward.get(&(kind, h)) {
             return paired;

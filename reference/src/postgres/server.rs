@@ -84,7 +84,11 @@ impl PgServer {
     /// A new container of `LIMANI_POSTGRES_IMAGE` (default `postgres:16-alpine`) through testcontainers.
     pub fn docker() -> Result<PgServer, String> {
         let name = image_name();
-        let (repository, tag) = name.rsplit_once(':').unwrap_or((name.as_str(), "latest"));
+        // A tag follows the last ':' only if no '/' comes after it (registry:5000/postgres has none).
+        let (repository, tag) = match name.rsplit_once(':') {
+            Some((repository, tag)) if !tag.contains('/') => (repository, tag),
+            _ => (name.as_str(), "latest"),
+        };
         let container = GenericImage::new(repository, tag)
             .with_exposed_port(5432.tcp())
             .with_wait_for(WaitFor::message_on_stderr("ready to accept connections"))
@@ -184,23 +188,25 @@ fn free_port() -> Result<u16, String> {
 impl LocalCluster {
     fn start() -> Result<LocalCluster, String> {
         let bin = binaries()?;
-        let dir = tempfile::Builder::new()
+        // The guard removes the folder on every early return; the cluster's Drop does after.
+        let guard = tempfile::Builder::new()
             .prefix("limani-pg-")
             .tempdir()
-            .map_err(|e| e.to_string())?
-            .keep();
+            .map_err(|e| e.to_string())?;
         let user = if is_root() {
             let (uid, gid) = user_ids("postgres")
                 .ok_or("started as root, and there is no user `postgres` to run the cluster as")?;
-            std::os::unix::fs::chown(&dir, Some(uid), Some(gid)).map_err(|e| e.to_string())?;
+            std::os::unix::fs::chown(guard.path(), Some(uid), Some(gid))
+                .map_err(|e| e.to_string())?;
             Some("postgres".to_owned())
         } else {
             None
         };
+        let port = free_port()?;
         let mut cluster = LocalCluster {
             bin,
-            dir,
-            port: free_port()?,
+            dir: guard.keep(),
+            port,
             user,
         };
         let data = cluster.dir.join("data");
