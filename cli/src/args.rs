@@ -7,7 +7,7 @@ use conformance::Revision;
 
 pub const USAGE: &str = "usage:
   limani certify TARGET [--only ID]... [--skip ID]... [--timeout SECONDS]
-                        [--revision seed|chaos07] [--no-reopen]
+                        [--revision seed|chaos07] [--no-reopen] [--strict]
                         [--python-path DIR]... [--config JSON]
                         [--json FILE] [--junit FILE] [--markdown FILE]
   limani replay TRACE TARGET [certify's options]   replay a session trace beside the model
@@ -29,6 +29,7 @@ A process harbor is restarted for each check and reopened by starting it again
 (--no-reopen: it is not persistent, durability is not checked). $LIMANI_PYTHON picks the Python.
 
 ID is a check (timespan::half_open) or a group (timespan).
+--strict counts recommended checks as required: every check must pass.
 exit status: 0 every required check passed, 1 a required check failed, 2 usage error";
 
 pub enum Target {
@@ -68,6 +69,7 @@ pub struct Certify {
     pub reopen: bool,
     pub python_path: Vec<PathBuf>,
     pub config: String,
+    pub strict: bool,
 }
 
 pub enum Command {
@@ -144,6 +146,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
                 reopen: true,
                 python_path: Vec::new(),
                 config: "{}".to_owned(),
+                strict: false,
             };
             while let Some(flag) = args.next() {
                 let mut value = || args.next().cloned().ok_or(format!("{flag} needs a value"));
@@ -161,6 +164,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
                         certify.timeout = Duration::from_secs_f64(secs);
                     }
                     "--no-reopen" => certify.reopen = false,
+                    "--strict" => certify.strict = true,
                     "--python-path" => certify.python_path.push(value()?.into()),
                     "--config" => {
                         let v = value()?;

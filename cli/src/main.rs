@@ -39,15 +39,19 @@ fn list_checks(markdown: bool) -> String {
     let checks = conformance::suite::all_checks();
     let mut out = String::new();
     if markdown {
-        out.push_str("| check | level | clause |\n|---|---|---|\n");
+        out.push_str(
+            "| check | level | clause | why (required: the Logbook behaviour it protects) |\n",
+        );
+        out.push_str("|---|---|---|---|\n");
     }
     for c in checks {
         let level = format!("{:?}", c.level).to_lowercase();
         match markdown {
             true => out.push_str(&format!(
-                "| `{}` | {level} | {} |\n",
+                "| `{}` | {level} | {} | {} |\n",
                 c.id,
-                c.clause.replace('|', "\\|")
+                c.clause.replace('|', "\\|"),
+                c.why().replace('|', "\\|")
             )),
             false => out.push_str(&format!("{:<48} {:<12} {}\n", c.id, level, c.clause)),
         }
@@ -263,6 +267,7 @@ fn run_certify(c: &Certify) -> ExitCode {
         .name(c.target.to_string())
         .timeout(c.timeout)
         .reproduce_with(format!("limani certify {} --only {{id}}", c.target));
+    suite = suite.strict(c.strict);
     for id in &c.only {
         suite = suite.only(id.clone());
     }

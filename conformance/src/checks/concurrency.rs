@@ -2,11 +2,11 @@
 //! resolves hosts and reads timespans, and nothing is lost or fails.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Mutex};
+use std::sync::mpsc;
 
 use super::{host, ok};
 use crate::records::{NewFactLog, NewOperation, NewSnapshot};
-use crate::suite::{checks, label_thread, sample, Failure, Twin, Verdict};
+use crate::suite::{checks, label_thread, sample, Ctx, Failure, Twin, Verdict};
 use crate::Limani;
 
 /// A write the Logbook queues for its writer thread.
@@ -96,78 +96,133 @@ const LATE_HOSTS: usize = 12;
 
 const NAMES: [&str; 4] = ["@local", "web-1", "db-1", "192.0.2.10"];
 
+/// One Logbook session on run `n` through `twin`: hosts resolved on the main thread, the queue
+/// written by the writer thread while the main thread meets new hosts and reads timespans, then
+/// the acknowledged writes applied to the model. The reads after it are the caller's.
+fn logbook_session(twin: &Twin, ctx: &Ctx, n: usize, operations: usize) -> Verdict {
+    let harbor = twin.harbor();
+    let run_id = ctx.run_id(n);
+    twin.create_run(&ctx.new_run(n))?;
+    let hosts: Vec<i64> = NAMES
+        .iter()
+        .map(|h| host(twin, &run_id, h))
+        .collect::<Result<_, _>>()?;
+    let writes = queue(&run_id, &hosts, operations);
+    let (acked, done) = (AtomicUsize::new(0), AtomicBool::new(false));
+    let (written, late) = std::thread::scope(|s| {
+        let writer = s.spawn(|| {
+            let written = writer(harbor, &writes, &acked);
+            done.store(true, Ordering::SeqCst);
+            written
+        });
+        let late = main_thread(harbor, &run_id, &hosts, &done);
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(Failure::new("the writer thread panicked")));
+        (written, late)
+    });
+    written?;
+    for (name, id) in late? {
+        let again = host(twin, &run_id, &name)?;
+        if again != id {
+            return Err(Failure::new(format!(
+                "get_or_create_host({name:?}) gave {id} during writes, {again} after"
+            )));
+        }
+    }
+    for write in &writes[..acked.load(Ordering::SeqCst)] {
+        write
+            .apply_to_model(twin)
+            .map_err(|e| Failure::new(format!("the kit's model refused a write: {e}")))?;
+    }
+    Ok(())
+}
+
+/// The main thread while the writer writes: new hosts now and then, known hosts and timespan
+/// reads in between, as pyinfra's callbacks do; returns the new hosts with their ids.
+fn main_thread(
+    harbor: &dyn Limani,
+    run_id: &str,
+    hosts: &[i64],
+    done: &AtomicBool,
+) -> Result<Vec<(String, i64)>, Failure> {
+    label_thread("main thread");
+    let mut late = Vec::new();
+    let mut round = 0usize;
+    while !done.load(Ordering::SeqCst) || round < 5 {
+        if round.is_multiple_of(4) && round / 4 < LATE_HOSTS {
+            let name = format!("late-host-{}", round / 4);
+            let id = harbor
+                .get_or_create_host(run_id, &name)
+                .map_err(|e| Failure::call("get_or_create_host of a new host during writes", &e))?;
+            late.push((name, id));
+        }
+        let (name, known) = (NAMES[round % NAMES.len()], hosts[round % NAMES.len()]);
+        match harbor.get_or_create_host(run_id, name) {
+            Ok(id) if id == known => {}
+            Ok(id) => {
+                return Err(Failure::new(format!(
+                    "get_or_create_host({name:?}) gave {id} during writes, {known} before"
+                )))
+            }
+            Err(e) => return Err(Failure::call("get_or_create_host during writes", &e)),
+        }
+        let t0 = 1769462954.0 + (round % 120) as f64;
+        match harbor.get_facts_for_timespan(run_id, t0, t0 + 1.0) {
+            Ok(rows) if rows.windows(2).all(|w| w[0].timestamp <= w[1].timestamp) && rows.len() <= 3 => {}
+            Ok(rows) => return Err(Failure::new(format!("a timespan read during writes gave {} rows, out of order or from outside the window", rows.len()))),
+            Err(e) => return Err(Failure::call("get_facts_for_timespan during writes", &e)),
+        }
+        round += 1;
+    }
+    Ok(late)
+}
+
+/// The reads the export makes at the end of a session.
+fn export_reads(twin: &Twin, run_id: &str) -> Verdict {
+    twin.summary(run_id)?;
+    twin.timespan(run_id, f64::NEG_INFINITY, f64::INFINITY)?;
+    twin.run_data(run_id)
+}
+
 checks! {
     group "concurrency";
 
-    /// While a writer thread writes, other threads resolve hosts and read timespans without errors, and every write is kept.
+    /// While the writer thread writes, the main thread resolves hosts and reads timespans without errors, and every write is kept.
+    ///
+    /// Logbook: exactly this pattern, one writer thread for queued writes and the main thread for host lookups and timespan reads.
     Required fn logbook_pattern(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
-        let run_id = ctx.run_id(1);
-        twin.create_run(&ctx.new_run(1))?;
-        let hosts: Vec<i64> = NAMES.iter().map(|n| host(&twin, &run_id, n)).collect::<Result<_, _>>()?;
-        let writes = queue(&run_id, &hosts, 120);
-        let (acked, done) = (AtomicUsize::new(0), AtomicBool::new(false));
-        let problems = Mutex::new(Vec::<Failure>::new());
-        let late = Mutex::new(Vec::<(String, i64)>::new());
-        let note = |f: Failure| problems.lock().unwrap_or_else(|p| p.into_inner()).push(f);
-        std::thread::scope(|s| {
-            s.spawn(|| {
-                if let Err(f) = writer(ctx.harbor(), &writes, &acked) {
-                    note(f);
-                }
-                done.store(true, Ordering::SeqCst);
-            });
-            for reader in 0..3 {
-                let (harbor, hosts, run_id, done, note, late) = (ctx.harbor(), &hosts, &run_id, &done, &note, &late);
-                s.spawn(move || {
-                    label_thread(if reader == 0 { "main thread".to_owned() } else { format!("reader {reader}") });
-                    let mut round = 0usize;
-                    while !done.load(Ordering::SeqCst) || round < 5 {
-                        // The main thread meets new hosts while the writer writes, as pyinfra's callbacks do.
-                        if reader == 0 && round.is_multiple_of(4) && round / 4 < LATE_HOSTS {
-                            let name = format!("late-host-{}", round / 4);
-                            match harbor.get_or_create_host(run_id, &name) {
-                                Ok(id) => late.lock().unwrap_or_else(|p| p.into_inner()).push((name, id)),
-                                Err(e) => return note(Failure::call("get_or_create_host of a new host during writes", &e)),
-                            }
-                        }
-                        let name = NAMES[round % NAMES.len()];
-                        match harbor.get_or_create_host(run_id, name) {
-                            Ok(id) if id == hosts[round % NAMES.len()] => {}
-                            Ok(id) => return note(Failure::new(format!("get_or_create_host({name:?}) gave {id} during writes, {} before", hosts[round % NAMES.len()]))),
-                            Err(e) => return note(Failure::call("get_or_create_host during writes", &e)),
-                        }
-                        let t0 = 1769462954.0 + (round % 120) as f64;
-                        match harbor.get_facts_for_timespan(run_id, t0, t0 + 1.0) {
-                            Ok(rows) if rows.windows(2).all(|w| w[0].timestamp <= w[1].timestamp) && rows.len() <= 3 => {}
-                            Ok(rows) => return note(Failure::new(format!("a timespan read during writes gave {} rows, out of order or from outside the window", rows.len()))),
-                            Err(e) => return note(Failure::call("get_facts_for_timespan during writes", &e)),
-                        }
-                        round += 1;
-                    }
-                });
-            }
+        logbook_session(&twin, ctx, 1, 120)?;
+        export_reads(&twin, &ctx.run_id(1))
+    }
+
+    /// Two Logbook sessions at once on one store, from two harbor instances, lose nothing and each run reads back whole.
+    ///
+    /// Logbook: two people running `chaos apply` against one shared store (the reason server-backed harbors exist).
+    Required needs Reopen fn two_logbook_sessions(ctx) {
+        ok("init_db", ctx.harbor().init_db())?;
+        let other = ctx.reopen().ok_or_else(|| Failure::new("no reopen closure"))?;
+        ok("init_db on the second instance", other.init_db())?;
+        let (first, second) = (ctx.twin(), Twin::new(&other));
+        let sessions: Vec<Verdict> = std::thread::scope(|s| {
+            let a = s.spawn(|| logbook_session(&first, ctx, 1, 60));
+            let b = s.spawn(|| logbook_session(&second, ctx, 2, 60));
+            [a, b].map(|t| t.join().unwrap_or_else(|_| Err(Failure::new("a session thread panicked")))).into()
         });
-        if let Some(first) = problems.into_inner().unwrap_or_default().into_iter().next() {
-            return Err(first);
-        }
-        for (name, id) in late.into_inner().unwrap_or_default() {
-            let again = host(&twin, &run_id, &name)?;
-            if again != id {
-                return Err(Failure::new(format!("get_or_create_host({name:?}) gave {id} during writes, {again} after")));
-            }
-        }
-        for write in &writes[..acked.load(Ordering::SeqCst)] {
-            write.apply_to_model(&twin).map_err(|e| Failure::new(format!("the kit's model refused a write: {e}")))?;
-        }
-        twin.summary(&run_id)?;
-        twin.timespan(&run_id, f64::NEG_INFINITY, f64::INFINITY)?;
-        twin.run_data(&run_id)
+        sessions.into_iter().collect::<Result<Vec<()>, _>>()?;
+        export_reads(&first, &ctx.run_id(1))?;
+        export_reads(&second, &ctx.run_id(2))?;
+        // Each instance also sees the other's run whole.
+        export_reads(&first.rebind(&other), &ctx.run_id(1))?;
+        export_reads(&second.rebind(ctx.harbor()), &ctx.run_id(2))
     }
 
     /// Two runs written at once from two threads each keep exactly their own records.
-    Required fn two_runs_at_once(ctx) {
+    ///
+    /// Recommended: one Logbook serves one run; a harbor serving several at once (a server) needs it.
+    Recommended fn two_runs_at_once(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
         let results: Vec<Verdict> = std::thread::scope(|s| {
@@ -200,6 +255,8 @@ checks! {
     }
 
     /// A write acknowledged on one thread is visible at once from every other thread.
+    ///
+    /// Logbook: the main thread reads timespans while the writer thread writes, and exports once the queue is done.
     Required fn acknowledged_writes_visible(ctx) {
         ok("init_db", ctx.harbor().init_db())?;
         let run_id = ctx.run_id(1);

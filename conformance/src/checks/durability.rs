@@ -8,6 +8,8 @@ checks! {
     group "durability";
 
     /// Every acknowledged write is there after disconnect and a reopen of the store.
+    ///
+    /// Logbook: every later `chaos` command opens the store anew.
     Required needs Reopen fn reopen_keeps_everything(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -28,6 +30,8 @@ checks! {
     }
 
     /// After a reopen, known hosts keep their ids and a new host never reuses one.
+    ///
+    /// Logbook: the next run opens the store anew; a reused host id mixes its operations with an old run's.
     Required needs Reopen fn host_ids_stable_after_reopen(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -46,6 +50,8 @@ checks! {
     }
 
     /// Every write acknowledged before a crash (SIGKILL) is there when the store is reopened.
+    ///
+    /// Logbook: a `chaos apply` can be killed at any point; what it was told is written must be there.
     Required needs Crash fn acknowledged_writes_survive_a_crash(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;

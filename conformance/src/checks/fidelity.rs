@@ -73,17 +73,23 @@ checks! {
     group "fidelity";
 
     /// Unicode of every plane, combining marks and right-to-left text are kept exactly.
+    ///
+    /// Logbook: stdout, diffs and arguments are whatever the user's commands and roles produce.
     Required fn unicode(ctx) {
         all_everywhere(ctx, &["héllo wörld ñ", "日本語のテキスト", "😀🎉 🧑\u{200d}💻", "\u{10FFFF}\u{E000}\u{FFFD}",
             "e\u{301}\u{302}\u{303} a\u{308}", "\u{202E}txet lanimret\u{202C}", "مرحبا بالعالم", "\u{feff}BOM"])
     }
 
     /// NUL characters inside strings are kept, not cut or refused.
+    ///
+    /// Logbook: command output may hold NUL characters; Python's sqlite3 keeps them.
     Required fn nul_characters(ctx) {
         all_everywhere(ctx, &["a\u{0}b", "\u{0}", "trailing\u{0}"])
     }
 
     /// SQL and format metacharacters are stored as text, never run.
+    ///
+    /// Logbook: commands and their output are user text.
     Required fn sql_injection_strings(ctx) {
         all_everywhere(ctx, &["'; DROP TABLE runs; --", "\" OR 1=1 --", "Robert'); DROP TABLE hosts;--", "%_\\ $1 $$ ?1 :name {}"])?;
         let twin = ctx.twin();
@@ -92,11 +98,15 @@ checks! {
     }
 
     /// Empty strings stay empty strings, never null.
+    ///
+    /// Logbook: ordinary operations have stdout "" and the export writes it; null would be exported wrong.
     Required fn empty_strings_kept(ctx) {
         all_everywhere(ctx, &[""])
     }
 
     /// 16 MiB of stdout is stored and read back whole.
+    ///
+    /// Logbook: a command's whole stdout is stored in its operation's logs.
     Required fn large_stdout(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -112,7 +122,9 @@ checks! {
     }
 
     /// JSON nested 100 levels deep is kept.
-    Required fn deep_json(ctx) {
+    ///
+    /// Recommended: the Logbook's arguments are a few levels deep; Python's json keeps much deeper ones.
+    Recommended fn deep_json(ctx) {
         let mut deep = json!({"leaf": [1, "two", null, true]});
         for level in 0..100 {
             deep = if level % 2 == 0 { json!([deep]) } else { json!({"level": deep}) };
@@ -121,6 +133,8 @@ checks! {
     }
 
     /// Integers at and beyond the i64 and u64 limits are kept exactly.
+    ///
+    /// Logbook: operation arguments hold the user's integers, which Python keeps at any size.
     Required fn integer_limits(ctx) {
         arguments_kept(ctx, json!({
             "i64_max": i64::MAX, "i64_min": i64::MIN, "u64_max": u64::MAX,
@@ -130,6 +144,8 @@ checks! {
     }
 
     /// Floats that need 17 significant digits, subnormals and extremes round-trip bit for bit.
+    ///
+    /// Logbook: times are time.time() floats with 17 significant digits.
     Required fn floats_17_digits(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -148,6 +164,8 @@ checks! {
     }
 
     /// Timestamps one unit in the last place apart stay distinct and in order.
+    ///
+    /// Logbook: facts and operations microseconds apart must stay in their own timespans.
     Required fn sub_microsecond_timestamps(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -165,11 +183,15 @@ checks! {
     }
 
     /// JSON objects keep their keys in the order they were given.
+    ///
+    /// Recommended: the export's arguments keep the harbor's key order, but no reader of the Logbook depends on it (jsonb sorts keys).
     Recommended fn json_key_order(ctx) {
         arguments_read_back(ctx, ctx.twin().with_key_order(), json!({"zeta": 1, "alpha": 2, "a": 3, "mid": {"b": 1, "a": 2, "longer key": 3, "c": 4}}))
     }
 
     /// NaN and infinite times and durations are rejected with InvalidValue, and nothing is stored.
+    ///
+    /// Recommended: the Logbook's times are always finite; rejecting NaN keeps a shared store clean.
     Recommended fn non_finite_rejected(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;

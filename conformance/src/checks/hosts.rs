@@ -16,6 +16,8 @@ checks! {
     group "hosts";
 
     /// get_or_create_host is idempotent: the same run and name always give the same id.
+    ///
+    /// Logbook: the main thread resolves the host before every queued write of the host.
     Required fn idempotent(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -27,6 +29,8 @@ checks! {
     }
 
     /// Different host names in one run get different ids.
+    ///
+    /// Logbook: a fleet run writes each host's operations under that host's id.
     Required fn distinct_per_name(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -38,6 +42,8 @@ checks! {
     }
 
     /// The same host name in two runs gives two hosts: runs never share hosts.
+    ///
+    /// Logbook: every run asks for `@local` again; sharing the host would mix two runs' operations.
     Required fn distinct_per_run(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -53,7 +59,9 @@ checks! {
     }
 
     /// Eight threads asking at once for one new host all get one id, with no error, and one host is stored.
-    Required fn idempotent_under_threads(ctx) {
+    ///
+    /// Recommended: the 0.7 Logbook resolves hosts on its main thread only, so the race (Ch-rima's select-then-insert loses it) is latent.
+    Recommended fn idempotent_under_threads(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
         twin.create_run(&ctx.new_run(1))?;
@@ -104,6 +112,8 @@ checks! {
     }
 
     /// Host ids in run data, operations and snapshots are the ids get_or_create_host returned.
+    ///
+    /// Logbook: queued writes carry the ids get_or_create_host gave; the export groups by them.
     Required fn ids_in_run_data(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -119,6 +129,8 @@ checks! {
     }
 
     /// An operation or snapshot for a host of another run is rejected with UnknownHost and stores nothing.
+    ///
+    /// Recommended: the Logbook only writes hosts of its own run; refusing others protects a shared store.
     Recommended fn own_run_only(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;

@@ -10,6 +10,8 @@ checks! {
     group "lifecycle";
 
     /// init_db creates only what is missing: a second call keeps every run.
+    ///
+    /// Logbook: every `chaos apply` calls init_db on the store the last run wrote.
     Required fn init_db_keeps_data(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -19,6 +21,8 @@ checks! {
     }
 
     /// A created run reads back exactly: ids, start time, hailer, secrets, status in_progress, no end.
+    ///
+    /// Logbook: the export writes the run's ids, hailer and secrets from get_run_data.
     Required fn run_reads_back(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -27,6 +31,8 @@ checks! {
     }
 
     /// create_run returns the run id it was given.
+    ///
+    /// Logbook: every later call of the run uses the id create_run returned.
     Required fn create_run_returns_its_id(ctx) {
         ok("init_db", ctx.harbor().init_db())?;
         let id = ok("create_run", ctx.harbor().create_run(&ctx.new_run(1)))?;
@@ -37,7 +43,9 @@ checks! {
     }
 
     /// A duplicate run id is rejected with DuplicateRun and the first run is left as it was.
-    Required fn duplicate_run_rejected(ctx) {
+    ///
+    /// Recommended: the Logbook's run ids carry the time and a random number and never repeat; rejecting a duplicate protects a shared store from other writers.
+    Recommended fn duplicate_run_rejected(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
         twin.create_run(&ctx.new_run(1))?;
@@ -49,6 +57,8 @@ checks! {
     }
 
     /// start_update_run sets the run's status, to any of the three statuses.
+    ///
+    /// Logbook: a failed operation queues start_update_run(run, "failure") and the export shows the status.
     Required fn status_update(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -61,6 +71,8 @@ checks! {
     }
 
     /// end_run_update stores the end time, final status and summary exactly.
+    ///
+    /// Logbook: the end of every run stores its end time, status and summary this way.
     Required fn end_run_update_stored(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -72,7 +84,9 @@ checks! {
     }
 
     /// A status other than in_progress, success or failure is rejected with InvalidStatus and changes nothing.
-    Required fn invalid_status_rejected(ctx) {
+    ///
+    /// Recommended: the Logbook sends only the three statuses; rejecting others keeps a shared store clean.
+    Recommended fn invalid_status_rejected(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
         twin.create_run(&ctx.new_run(1))?;
@@ -84,6 +98,8 @@ checks! {
     }
 
     /// create_run stores the needed secrets under Ch-aOS 0.7 and none under the seed revision.
+    ///
+    /// Logbook: Ch-aOS 0.7 passes the needed secrets as a set and exports them as `secrets_required`.
     Required fn create_run_revision(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -102,7 +118,9 @@ checks! {
     }
 
     /// Updates of an unknown run create no run (they may be rejected with UnknownRun or ignored).
-    Required fn unknown_run_updates_create_nothing(ctx) {
+    ///
+    /// Recommended: the Logbook updates only the run it created; an update of another run must not invent one.
+    Recommended fn unknown_run_updates_create_nothing(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
         let ghost = ctx.run_id(404);
@@ -113,6 +131,8 @@ checks! {
     }
 
     /// Writes for an unknown run are rejected with UnknownRun and store nothing.
+    ///
+    /// Recommended: the Logbook writes only for the run it created; Ch-rima accepts such writes on threads without foreign keys.
     Recommended fn writes_to_unknown_run_rejected(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -129,6 +149,8 @@ checks! {
     }
 
     /// The connection connect() returns answers the Logbook's own "SELECT status FROM runs WHERE id = ?".
+    ///
+    /// Logbook: end_run runs this query on connect()'s connection and reads row["status"]; without it the run never ends.
     Required fn connect_answers_the_logbooks_status_query(ctx) {
         ok("init_db", ctx.harbor().init_db())?;
         let run_id = ctx.run_id(1);
@@ -146,5 +168,44 @@ checks! {
             Some(Ok(None)) => Ok(()),
             other => Err(Failure::new(format!("an unknown run should give no row, got {other:?}"))),
         }
+    }
+
+    /// A run read and summed in the Logbook's own order reads back whole: the export's reads come before the last snapshot and end_run_update, and operations follow a failure status.
+    ///
+    /// Logbook: the real order of 0.7, recorded: summary stats twice, the export's get_run_data while the run is in_progress, then the post_operations snapshot and the end update.
+    Required fn logbook_call_order(ctx) {
+        let twin = ctx.twin();
+        ok("init_db", ctx.harbor().init_db())?;
+        let run_id = ctx.run_id(1);
+        twin.create_run(&ctx.new_run(1))?;
+        let control = super::host(&twin, &run_id, "Dionysus")?;
+        let mut setup = sample::operation(&run_id, control, "chaos_setup", 1769462953.7);
+        (setup.logs, setup.retry_stats) = (json!({}), json!({}));
+        twin.insert_operation(&setup)?;
+        let local = super::host(&twin, &run_id, "@local")?;
+        twin.insert_snapshot(&sample::snapshot(&run_id, local, "pre_operations", 1769462953.8))?;
+        for (i, success) in [true, false, true].into_iter().enumerate() {
+            let t0 = 1769462954.0 + i as f64;
+            twin.insert_fact_log(&sample::fact(&run_id, t0 + 0.1, &format!("fact {i}")))?;
+            twin.timespan(&run_id, t0, t0 + 1.0)?;
+            let mut op = sample::operation(&run_id, local, &format!("op {i}"), t0 + 0.5);
+            op.success = success;
+            twin.insert_operation(&op)?;
+            if !success {
+                twin.start_update_run(&run_id, "failure")?;
+            }
+        }
+        twin.summary(&run_id)?;
+        twin.summary(&run_id)?;
+        twin.run_data(&run_id)?;
+        twin.insert_snapshot(&sample::snapshot(&run_id, local, "post_operations", 1769462958.0))?;
+        let summary = serde_json::to_value(ok("get_run_summary_stats", ctx.harbor().get_run_summary_stats(&run_id))?)
+            .unwrap_or_default();
+        let mut summary = summary;
+        if let Some(fields) = summary.as_object_mut() {
+            fields.insert("status".into(), json!("failure"));
+        }
+        twin.end_run_update(&run_id, 1769462958.5, "failure", &summary)?;
+        twin.run_data(&run_id)
     }
 }

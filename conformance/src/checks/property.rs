@@ -9,12 +9,16 @@ checks! {
     group "property";
 
     /// Any generated Logbook session gives the model's result at every step, ids up to a consistent renaming.
+    ///
+    /// Logbook: the runs, hosts and writes of real sessions, with colliding and out-of-order times and hostile text.
     Required fn sequences_match_model(ctx) {
         ok("init_db", ctx.harbor().init_db())?;
         property::check(ctx.harbor(), &ctx.run_id(0), ctx.revision(), ctx.property(), false)
     }
 
-    /// A generated session split over a writer and reader threads ends as the model does after the writes in acknowledged order.
+    /// A generated session split over a writer thread and the main thread ends as the model does after the writes in acknowledged order.
+    ///
+    /// Logbook: the writer thread's queued writes and the main thread's reads, as the Logbook interleaves them.
     Required fn concurrent_sessions_explainable(ctx) {
         ok("init_db", ctx.harbor().init_db())?;
         property::check(ctx.harbor(), &ctx.run_id(0), ctx.revision(), ctx.property(), true)

@@ -10,6 +10,8 @@ checks! {
     group "records";
 
     /// Every field of an operation round-trips exactly, flags as booleans.
+    ///
+    /// Logbook: the export writes every field of every operation (`changed`/`success` through bool()).
     Required fn operation_round_trip(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -31,6 +33,8 @@ checks! {
     }
 
     /// Every field of a snapshot round-trips exactly.
+    ///
+    /// Logbook: the export's resource_history is the snapshots as stored.
     Required fn snapshot_round_trip(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -43,6 +47,8 @@ checks! {
     }
 
     /// Every field of a fact log round-trips exactly.
+    ///
+    /// Logbook: the export's fact_history and command_n_fact_history are the fact logs as stored.
     Required fn fact_log_round_trip(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -57,6 +63,8 @@ checks! {
     }
 
     /// Operations are listed under the host they were written for.
+    ///
+    /// Logbook: the export's per-host history is the operations listed under each host.
     Required fn grouped_under_host(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -71,6 +79,8 @@ checks! {
     }
 
     /// Operations, snapshots and fact logs are read by timestamp, then in insertion order.
+    ///
+    /// Logbook: the export lists history, snapshots and facts in the order run data gives them.
     Required fn ordered_by_time_then_insertion(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -87,6 +97,8 @@ checks! {
     }
 
     /// Runs never leak into each other: each run's data holds only its own records.
+    ///
+    /// Logbook: a store holds every earlier run; the export must show only this one.
     Required fn runs_isolated(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;

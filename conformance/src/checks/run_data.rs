@@ -8,13 +8,17 @@ checks! {
     group "run_data";
 
     /// get_run_data gives None for an unknown run.
-    Required fn unknown_run_none(ctx) {
+    ///
+    /// Recommended: the Logbook exports only its own run; None tells other tools a run is missing.
+    Recommended fn unknown_run_none(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
         twin.run_data(&ctx.run_id(404))
     }
 
-    /// Hosts with no operations are still listed, in the order they were created.
+    /// Hosts with no operations are still listed, in any order.
+    ///
+    /// Logbook: a host gets its snapshot before any operation; a run aborted early has hosts with snapshots only.
     Required fn hosts_without_operations_listed(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -27,7 +31,23 @@ checks! {
         twin.run_data(&run_id)
     }
 
+    /// Hosts are listed in the order they were created.
+    ///
+    /// Recommended: the export keys hosts by name in the harbor's order and nothing reads that order; Ch-rima lists hosts by name.
+    Recommended fn hosts_in_creation_order(ctx) {
+        let twin = ctx.twin().with_host_order();
+        ok("init_db", ctx.harbor().init_db())?;
+        let run_id = ctx.run_id(1);
+        twin.create_run(&ctx.new_run(1))?;
+        for name in ["web-2", "@local", "db-1"] {
+            host(&twin, &run_id, name)?;
+        }
+        twin.run_data(&run_id)
+    }
+
     /// Snapshots carry the name of their host, and are ordered by timestamp.
+    ///
+    /// Logbook: the export's resource_history names each snapshot's host by host_name.
     Required fn snapshots_carry_host_name(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -42,6 +62,8 @@ checks! {
     }
 
     /// The fact logs of run data are all of the run's fact logs, ordered by timestamp then insertion.
+    ///
+    /// Logbook: the export's fact_history is run data's fact logs, in the order given.
     Required fn fact_logs_ordered(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -54,6 +76,8 @@ checks! {
     }
 
     /// A whole successful Logbook run (hosts, operations, snapshots, facts, summary, end) reads back as the contract says.
+    ///
+    /// Logbook: this is one `chaos apply --logbook` run, read back by the export.
     Required fn whole_run(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;

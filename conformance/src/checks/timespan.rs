@@ -30,6 +30,8 @@ checks! {
     group "timespan";
 
     /// The start is inclusive and the end exclusive, at exact float boundaries and their neighbours.
+    ///
+    /// Logbook: each operation attaches the facts of [its start, its end); a closed end attaches the next operation's facts.
     Required fn half_open(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -43,6 +45,8 @@ checks! {
     }
 
     /// An empty or inverted window gives an empty list, not an error.
+    ///
+    /// Logbook: an operation can start and end on one clock tick, or the clock can step back; an error breaks the run.
     Required fn empty_and_inverted(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -55,6 +59,8 @@ checks! {
     }
 
     /// A timespan read returns only the asked run's fact logs, and nothing for an unknown run.
+    ///
+    /// Logbook: command_n_facts of an operation must hold only its own run's facts.
     Required fn only_the_run(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -68,6 +74,8 @@ checks! {
     }
 
     /// Fact logs come back by timestamp, then insertion, even when inserted out of order.
+    ///
+    /// Logbook: the rows become the operation's command_n_facts as given; the clock can step back between facts.
     Required fn ordered(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -81,6 +89,8 @@ checks! {
     }
 
     /// Each row carries id, run_id, timestamp, log_level, context and command, exactly as stored.
+    ///
+    /// Logbook: the rows are stored in the operation and exported as its command_n_fact_history.
     Required fn row_fields(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;
@@ -94,6 +104,8 @@ checks! {
     }
 
     /// A NaN bound is rejected as an invalid value; infinite bounds are allowed.
+    ///
+    /// Recommended: the Logbook's bounds come from time.time() and are never NaN.
     Recommended fn nan_bounds_rejected(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;

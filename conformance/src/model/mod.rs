@@ -47,6 +47,18 @@ impl MemoryLimani {
         self.lock().clone()
     }
 
+    /// True when the run was created.
+    pub fn has_run(&self, run_id: &str) -> bool {
+        self.lock().run_index.contains_key(run_id)
+    }
+
+    /// Every total duration the contract accepts in the run's summary ([`rules::total_durations`]).
+    pub fn accepted_total_durations(&self, run_id: &str) -> [f64; 2] {
+        let logbook = self.lock();
+        let operations = logbook.operations.iter().filter(|o| o.run_id == run_id);
+        rules::total_durations(operations.map(|o| o.duration))
+    }
+
     fn lock(&self) -> MutexGuard<'_, Logbook> {
         self.logbook
             .lock()
@@ -240,7 +252,8 @@ impl Limani for MemoryLimani {
         ))
     }
 
-    /// Run data lists hosts by id (with no operations too), every list by timestamp then insertion; `None` for an unknown run.
+    /// Run data lists hosts in creation order (with no operations too; any order is accepted, see
+    /// [`rules::hosts_in_model_order`]), every other list by timestamp then insertion; `None` for an unknown run.
     fn get_run_data(&self, run_id: &str) -> Result<Option<RunData>> {
         let logbook = self.lock();
         let Some(&index) = logbook.run_index.get(run_id) else {

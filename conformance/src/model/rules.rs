@@ -29,9 +29,12 @@ pub fn python_round4(x: f64) -> f64 {
     format!("{x:.4}").parse().unwrap_or(x)
 }
 
-/// Total duration is the compensated sum of the run's durations rounded to 4 decimals; `0.0` when none.
-pub fn total_duration(durations: impl IntoIterator<Item = f64>) -> f64 {
-    // Neumaier summation: what SQLite's sum() and Python 3.12's sum() compute.
+/// Total duration is Python's `round(x, 4)` of the sum of the run's durations, `0.0` when none.
+/// The sum may be taken left to right in insertion order (Python <= 3.11, SQLite < 3.43) or
+/// compensated (Python >= 3.12, SQLite >= 3.43): Ch-rima's `round(SUM(duration), 4)` gives either.
+/// Returns the accepted totals: `[compensated, left to right]`.
+pub fn total_durations(durations: impl IntoIterator<Item = f64>) -> [f64; 2] {
+    // Neumaier summation beside the plain sum.
     let (mut sum, mut compensation) = (0.0f64, 0.0f64);
     for x in durations {
         let t = sum + x;
@@ -42,12 +45,44 @@ pub fn total_duration(durations: impl IntoIterator<Item = f64>) -> f64 {
         };
         sum = t;
     }
-    let total = sum + compensation;
-    if total == 0.0 {
-        0.0
-    } else {
-        python_round4(total)
-    }
+    let round = |total: f64| {
+        if total == 0.0 {
+            0.0
+        } else {
+            python_round4(total)
+        }
+    };
+    [round(sum + compensation), round(sum)]
+}
+
+/// The total duration the model reports: the compensated one of [`total_durations`].
+pub fn total_duration(durations: impl IntoIterator<Item = f64>) -> f64 {
+    total_durations(durations)[0]
+}
+
+/// A harbor's total duration is right when it is one of the accepted totals, bit for bit.
+pub fn total_duration_accepted(total: f64, accepted: [f64; 2]) -> bool {
+    accepted.iter().any(|a| same_float(total, *a))
+}
+
+/// Run data may list a run's hosts in any order: the export keys hosts by name, in the order the
+/// harbor gives. Listing them in creation order is recommended (`run_data::hosts_in_creation_order`).
+/// Puts a harbor's hosts in the model's order, by name (names are unique in a run); others last.
+pub fn hosts_in_model_order<T>(
+    hosts: Vec<T>,
+    model_names: &[&str],
+    name: impl Fn(&T) -> &str,
+) -> Vec<T> {
+    let rank = |h: &T| {
+        let n = name(h);
+        model_names
+            .iter()
+            .position(|m| *m == n)
+            .unwrap_or(usize::MAX)
+    };
+    let mut hosts = hosts;
+    hosts.sort_by_key(|h| rank(h));
+    hosts
 }
 
 /// Summary stats count a run's operations; successful = total - failed; zeros for an unknown run.
@@ -141,11 +176,14 @@ fn same_number(x: &str, y: &str) -> bool {
     }
 }
 
-/// An update of an unknown run creates nothing; the harbor may reject it with `UnknownRun` or ignore it.
-pub fn unknown_run_update_allowed<T>(outcome: &Result<T>) -> bool {
-    match outcome {
-        Ok(_) => true,
-        Err(e) => e.kind() == ErrorKind::UnknownRun,
+/// An update (`start_update_run`, `end_run_update`) of an unknown run creates nothing: the harbor
+/// may ignore it, or reject it with `UnknownRun` or with the error the model gives its values
+/// (Ch-rima's `UPDATE` matches no row, so its CHECK on the status never fires).
+pub fn unknown_run_update_allowed(harbor: &Result<()>, model: &Result<()>) -> bool {
+    match (harbor, model) {
+        (Ok(()), _) => true,
+        (Err(h), Err(m)) => h.kind() == ErrorKind::UnknownRun || h.kind() == m.kind(),
+        (Err(h), Ok(())) => h.kind() == ErrorKind::UnknownRun,
     }
 }
 
@@ -174,6 +212,43 @@ mod tests {
     #[case(&[1e16, 1.0, -1e16], 1.0)]
     fn total_duration_is_rounded_compensated_sum(#[case] durations: &[f64], #[case] expected: f64) {
         assert_eq!(total_duration(durations.iter().copied()), expected);
+    }
+
+    #[rstest]
+    #[case(&[0.1, 0.2, 0.0997, 0.00005], [0.3997, 0.3998])]
+    #[case(&[1e16, 1.0, -1e16], [1.0, 0.0])]
+    #[case(&[], [0.0, 0.0])]
+    fn total_duration_may_also_be_the_left_to_right_sum(
+        #[case] durations: &[f64],
+        #[case] accepted: [f64; 2],
+    ) {
+        assert_eq!(total_durations(durations.iter().copied()), accepted);
+        assert!(accepted
+            .iter()
+            .all(|&a| total_duration_accepted(a, accepted)));
+        assert!(!total_duration_accepted(0.39975000000000005, accepted));
+    }
+
+    #[test]
+    fn hosts_are_matched_by_name() {
+        let hosts = vec!["db", "web", "@local", "stray"];
+        let sorted = hosts_in_model_order(hosts, &["@local", "web", "db"], |h| h);
+        assert_eq!(sorted, ["@local", "web", "db", "stray"]);
+    }
+
+    #[test]
+    fn an_unknown_run_update_may_be_ignored_or_rejected_either_way() {
+        let unknown = || Err(LimaniError::UnknownRun { run_id: "r".into() });
+        let invalid = || {
+            Err(LimaniError::InvalidStatus {
+                status: "done".into(),
+            })
+        };
+        assert!(unknown_run_update_allowed(&Ok(()), &invalid()));
+        assert!(unknown_run_update_allowed(&unknown(), &invalid()));
+        assert!(unknown_run_update_allowed(&invalid(), &invalid()));
+        assert!(unknown_run_update_allowed(&unknown(), &unknown()));
+        assert!(!unknown_run_update_allowed(&invalid(), &unknown()));
     }
 
     #[rstest]

@@ -10,6 +10,7 @@ use super::action::{Action, HOSTS};
 use crate::limani::Limani;
 use crate::model::rules;
 use crate::records::{NewFactLog, NewOperation, NewRun, NewSnapshot};
+use crate::suite::twin::outcomes_agree;
 use crate::suite::{label_thread, sample, Failure, Revision, Twin, Verdict};
 
 /// One session's names and the harbor's host ids it has seen.
@@ -223,18 +224,11 @@ impl<'a> Session<'a> {
         // The writer's order is the order the harbor acknowledged: replay it on the model.
         let outcomes = outcomes.into_inner().unwrap_or_default();
         for (action, harbor_outcome) in writes.iter().zip(outcomes) {
+            let update_of_unknown_run =
+                matches!(action, Action::Status { .. } | Action::EndRun { .. })
+                    && !self.twin.model().has_run(&self.run_id(run_of(action)));
             let model_outcome = self.write_on_model(action, &hosts);
-            let agree = match (&harbor_outcome, &model_outcome) {
-                (Ok(()), Ok(())) => true,
-                (Err(h), Err(m)) => h.kind() == m.kind(),
-                (h, Err(m))
-                    if matches!(action, Action::Status { .. } | Action::EndRun { .. })
-                        && m.kind() == crate::ErrorKind::UnknownRun =>
-                {
-                    rules::unknown_run_update_allowed(h)
-                }
-                _ => false,
-            };
+            let agree = outcomes_agree(&harbor_outcome, &model_outcome, update_of_unknown_run);
             if !agree {
                 let show = |r: &crate::Result<()>| {
                     r.as_ref()

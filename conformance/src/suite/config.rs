@@ -30,6 +30,7 @@ pub struct Suite {
     property: crate::property::Settings,
     reproduce: String,
     on_result: Option<OnResult>,
+    strict: bool,
 }
 
 /// True when `id` is `pattern` or inside the group `pattern`.
@@ -55,7 +56,14 @@ impl Suite {
             property: crate::property::Settings::default(),
             reproduce: "Suite::only(\"{id}\"), or: cargo test {id}".to_owned(),
             on_result: None,
+            strict: false,
         }
+    }
+
+    /// Counts recommended checks as required: a harbor certifies only if every check passes.
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
     }
 
     /// The harbor's name in reports.
@@ -184,7 +192,7 @@ impl Suite {
                 result
             })
             .collect();
-        Report::new(&self.name, results, started.elapsed())
+        Report::new(&self.name, results, started.elapsed(), self.strict)
     }
 
     /// Runs, prints the report, and panics with it if a required check failed.
@@ -208,6 +216,9 @@ impl Suite {
         let message = result.message.as_deref().unwrap_or_default();
         match (result.outcome, result.level) {
             (Outcome::Failed, Level::Required) => panic!("{id} failed\n{message}"),
+            (Outcome::Failed, Level::Recommended) if self.strict => {
+                panic!("recommended check {id} failed (strict)\n{message}")
+            }
             (Outcome::Failed, Level::Recommended) => {
                 println!("recommended check {id} failed\n{message}")
             }

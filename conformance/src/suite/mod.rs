@@ -56,8 +56,10 @@ pub struct Check {
     pub id: &'static str,
     pub group: &'static str,
     pub level: Level,
-    /// The contract clause, one sentence (the check's doc comment).
+    /// The contract clause, one sentence (the first line of the check's doc comment).
     pub clause: &'static str,
+    /// The rest of the doc comment, as written; read it with [`Check::why`].
+    pub rationale: &'static str,
     pub need: Need,
     pub run: fn(&Ctx) -> Verdict,
 }
@@ -135,27 +137,50 @@ impl Ctx {
     }
 }
 
-/// Declares a group's checks: each is a function whose one-line doc comment is its clause.
+/// Declares a group's checks: each is a function whose doc comment's first line is its clause
+/// and whose further lines say which Logbook behaviour it protects.
 macro_rules! checks {
     (@need) => { $crate::suite::Need::Nothing };
     (@need $need:ident) => { $crate::suite::Need::$need };
-    (group $group:literal; $( #[doc = $clause:literal] $level:ident $(needs $need:ident)? fn $name:ident($ctx:ident) $body:block )*) => {
-        $( #[doc = $clause] fn $name($ctx: &$crate::suite::Ctx) -> $crate::suite::Verdict $body )*
+    (group $group:literal; $( $( #[doc = $doc:literal] )+ $level:ident $(needs $need:ident)? fn $name:ident($ctx:ident) $body:block )*) => {
+        $( $( #[doc = $doc] )+ fn $name($ctx: &$crate::suite::Ctx) -> $crate::suite::Verdict $body )*
 
         /// The checks of this group, in order.
         pub(crate) fn checks() -> Vec<$crate::suite::Check> {
-            vec![$( $crate::suite::Check {
-                id: concat!($group, "::", stringify!($name)),
-                group: $group,
-                level: $crate::suite::Level::$level,
-                clause: $clause.trim_ascii(),
-                need: checks!(@need $($need)?),
-                run: $name,
+            vec![$( {
+                let (clause, rationale) = $crate::suite::split_doc(concat!($($doc, "\n"),+));
+                $crate::suite::Check {
+                    id: concat!($group, "::", stringify!($name)),
+                    group: $group,
+                    level: $crate::suite::Level::$level,
+                    clause,
+                    rationale,
+                    need: checks!(@need $($need)?),
+                    run: $name,
+                }
             } ),*]
         }
     };
 }
 pub(crate) use checks;
+
+/// A check's doc comment as (clause, rationale): its first line, and the rest.
+pub(crate) fn split_doc(doc: &'static str) -> (&'static str, &'static str) {
+    let doc = doc.trim_start();
+    let (clause, rest) = doc.split_once('\n').unwrap_or((doc, ""));
+    (clause.trim(), rest)
+}
+
+impl Check {
+    /// Why the check matters, in one paragraph: for a required check the real Logbook
+    /// behaviour it protects, for a recommended one why it is stricter than the Logbook needs.
+    pub fn why(&self) -> String {
+        let lines: Vec<&str> = (self.rationale.lines().map(str::trim))
+            .filter(|l| !l.is_empty())
+            .collect();
+        lines.join(" ")
+    }
+}
 
 #[cfg(test)]
 mod tests {

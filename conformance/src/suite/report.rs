@@ -37,6 +37,9 @@ pub struct Report {
     pub harbor: String,
     pub results: Vec<CheckResult>,
     pub duration_ms: f64,
+    /// Recommended checks counted as required (`Suite::strict`, `--strict`).
+    #[serde(default)]
+    pub strict: bool,
 }
 
 fn ms(d: Duration) -> f64 {
@@ -68,17 +71,28 @@ impl CheckResult {
 }
 
 impl Report {
-    pub(crate) fn new(harbor: &str, results: Vec<CheckResult>, took: Duration) -> Self {
+    pub(crate) fn new(
+        harbor: &str,
+        results: Vec<CheckResult>,
+        took: Duration,
+        strict: bool,
+    ) -> Self {
         Report {
             harbor: harbor.to_owned(),
             results,
             duration_ms: ms(took),
+            strict,
         }
     }
 
-    /// True when every required check passed.
+    /// A failure that fails the certification: of a required check, or of any check when strict.
+    pub fn fails_certification(&self, r: &CheckResult) -> bool {
+        r.outcome == Outcome::Failed && (self.strict || r.level == Level::Required)
+    }
+
+    /// True when every required check passed (every check, when strict).
     pub fn passed(&self) -> bool {
-        !self.results.iter().any(CheckResult::is_required_failure)
+        !self.results.iter().any(|r| self.fails_certification(r))
     }
 
     fn count(&self, outcome: Outcome, level: Option<Level>) -> usize {
@@ -104,11 +118,11 @@ impl Report {
     pub fn to_text(&self) -> String {
         let mut out = format!("limani conformance: {}\n", self.harbor);
         for r in &self.results {
-            let mark = match (r.outcome, r.level) {
-                (Outcome::Passed, _) => "ok  ",
-                (Outcome::Failed, Level::Required) => "FAIL",
-                (Outcome::Failed, Level::Recommended) => "warn",
-                (Outcome::Skipped, _) => "skip",
+            let mark = match r.outcome {
+                Outcome::Passed => "ok  ",
+                Outcome::Failed if self.fails_certification(r) => "FAIL",
+                Outcome::Failed => "warn",
+                Outcome::Skipped => "skip",
             };
             let _ = writeln!(
                 out,
@@ -150,7 +164,7 @@ impl Report {
         );
         for group in groups {
             let rs: Vec<_> = self.results.iter().filter(|r| r.group == group).collect();
-            let failures = rs.iter().filter(|r| r.is_required_failure()).count();
+            let failures = rs.iter().filter(|r| self.fails_certification(r)).count();
             let _ = writeln!(
                 out,
                 "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\">",
@@ -166,9 +180,9 @@ impl Report {
                     r.duration_ms / 1e3
                 );
                 let message = xml(r.message.as_deref().unwrap_or(""));
-                match (r.outcome, r.level) {
-                    (Outcome::Passed, _) => out.push_str("/>\n"),
-                    (Outcome::Failed, Level::Required) => {
+                match r.outcome {
+                    Outcome::Passed => out.push_str("/>\n"),
+                    Outcome::Failed if self.fails_certification(r) => {
                         let _ = writeln!(
                             out,
                             ">\n      <failure message=\"{}\">{message}</failure>\n    </testcase>",

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::failure::{Failure, Verdict};
-use crate::error::{ErrorKind, Result};
+use crate::error::Result;
 use crate::limani::Limani;
 use crate::model::{rules, MemoryLimani};
 use crate::records::{FactLog, HostId, NewFactLog, NewOperation, NewRun, NewSnapshot, RunData};
@@ -57,6 +57,7 @@ pub struct Twin<'a> {
     model: MemoryLimani,
     renaming: Mutex<Renaming>,
     key_order: bool,
+    host_order: bool,
 }
 
 fn outcome<T: Serialize>(r: &Result<T>) -> Value {
@@ -73,6 +74,7 @@ impl<'a> Twin<'a> {
             model: MemoryLimani::new(),
             renaming: Mutex::default(),
             key_order: false,
+            host_order: false,
         }
     }
 
@@ -83,12 +85,19 @@ impl<'a> Twin<'a> {
             model: self.model,
             renaming: self.renaming,
             key_order: self.key_order,
+            host_order: self.host_order,
         }
     }
 
     /// Reads must also keep the key order of JSON objects (for `fidelity::json_key_order`).
     pub fn with_key_order(mut self) -> Self {
         self.key_order = true;
+        self
+    }
+
+    /// Run data must also list hosts in creation order (for `run_data::hosts_in_creation_order`).
+    pub fn with_host_order(mut self) -> Self {
+        self.host_order = true;
         self
     }
 
@@ -124,17 +133,9 @@ impl<'a> Twin<'a> {
         call: &str,
         harbor: &Result<()>,
         model: &Result<()>,
-        lenient_unknown_run: bool,
+        update_of_unknown_run: bool,
     ) -> Verdict {
-        let agree = match (harbor, model) {
-            (Ok(()), Ok(())) => true,
-            (Err(h), Err(m)) => h.kind() == m.kind(),
-            (_, Err(m)) if lenient_unknown_run && m.kind() == ErrorKind::UnknownRun => {
-                rules::unknown_run_update_allowed(harbor)
-            }
-            _ => false,
-        };
-        match agree {
+        match outcomes_agree(harbor, model, update_of_unknown_run) {
             true => Ok(()),
             false => {
                 let detail = harbor
@@ -166,11 +167,12 @@ impl<'a> Twin<'a> {
     }
 
     pub fn start_update_run(&self, run_id: &str, status: &str) -> Verdict {
+        let unknown = !self.model.has_run(run_id);
         let (h, m) = (
             self.harbor.start_update_run(run_id, status),
             self.model.start_update_run(run_id, status),
         );
-        Self::same_outcome("start_update_run", &h, &m, true)
+        Self::same_outcome("start_update_run", &h, &m, unknown)
     }
 
     pub fn end_run_update(
@@ -180,11 +182,12 @@ impl<'a> Twin<'a> {
         status: &str,
         summary: &Value,
     ) -> Verdict {
+        let unknown = !self.model.has_run(run_id);
         let h = self
             .harbor
             .end_run_update(run_id, end_time, status, summary);
         let m = self.model.end_run_update(run_id, end_time, status, summary);
-        Self::same_outcome("end_run_update", &h, &m, true)
+        Self::same_outcome("end_run_update", &h, &m, unknown)
     }
 
     /// Gets or creates a host on both; returns the harbor's id (`None` when both rejected the call).
@@ -274,11 +277,17 @@ impl<'a> Twin<'a> {
             self.harbor.get_run_summary_stats(run_id),
             self.model.get_run_summary_stats(run_id),
         );
+        let accepted = self.model.accepted_total_durations(run_id);
         self.compare_read(
             &format!("get_run_summary_stats({run_id:?})"),
             h,
             m,
-            |_, h, _| h,
+            |_, mut h, m| {
+                if rules::total_duration_accepted(h.total_duration, accepted) {
+                    h.total_duration = m.total_duration;
+                }
+                h
+            },
         )
     }
 
@@ -292,10 +301,31 @@ impl<'a> Twin<'a> {
             h,
             m,
             |r, h, m| match (h, m) {
-                (Some(h), Some(m)) => Some(rename_run_data(r, h, m)),
+                (Some(mut h), Some(m)) => {
+                    if !self.host_order {
+                        let names: Vec<&str> = m.hosts.iter().map(|x| x.name.as_str()).collect();
+                        h.hosts = rules::hosts_in_model_order(h.hosts, &names, |x| &x.name);
+                    }
+                    Some(rename_run_data(r, h, m))
+                }
                 (h, _) => h,
             },
         )
+    }
+}
+
+/// A write's outcome on the harbor agrees with the model's: both succeed, or fail with one kind;
+/// an update of an unknown run may also be ignored or rejected otherwise, as the rule allows.
+pub(crate) fn outcomes_agree(
+    harbor: &Result<()>,
+    model: &Result<()>,
+    update_of_unknown_run: bool,
+) -> bool {
+    match (harbor, model) {
+        _ if update_of_unknown_run => rules::unknown_run_update_allowed(harbor, model),
+        (Ok(()), Ok(())) => true,
+        (Err(h), Err(m)) => h.kind() == m.kind(),
+        _ => false,
     }
 }
 

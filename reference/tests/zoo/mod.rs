@@ -19,6 +19,15 @@ pub fn suite(defect: Defect) -> Suite {
             Suite::new(move || Broken::new(defect, Arc::new(MemoryLimani::new())))
                 .reopen(move || Broken::new(defect, Arc::new(MemoryLimani::new())))
         }
+        Defect::LockedWhileConnected => {
+            let dir = Arc::new(tempfile::tempdir().expect("a temporary folder"));
+            let (a, b) = (dir.clone(), dir);
+            let open = move |dir: &tempfile::TempDir| {
+                let harbor = Arc::new(SqliteLimani::open(dir.path().join("zoo.db")).unwrap());
+                Broken::new(defect, harbor).locking(dir.path().join("zoo.db.lock"))
+            };
+            Suite::new(move || open(&a)).reopen(move || open(&b))
+        }
         Defect::HostIdsRenumberedAfterReopen | Defect::AckedBeforeDurable => {
             let dir = Arc::new(tempfile::tempdir().expect("a temporary folder"));
             let (a, b) = (dir.clone(), dir);
