@@ -105,6 +105,33 @@ class ConnectReturnsNone(GoodSqlite):
         return None
 
 
+class RenamedFactLogParameters(GoodSqlite):
+    """insert_fact_log with its own parameter names: the Logbook's writer thread calls it by
+    keyword, so every fact log raises and the run hangs (caught by records::fact_log_round_trip)."""
+
+    def insert_fact_log(self, run_id, ts, level, ctx, cmd):
+        super().insert_fact_log(run_id, ts, level, ctx, cmd)
+
+
+class TupleRows(GoodSqlite):
+    """connect() returns a connection whose rows are tuples: the Logbook's end_run reads
+    row["status"] and fails (caught by lifecycle::connect_answers_the_logbooks_status_query)."""
+
+    def connect(self):
+        import sqlite3
+
+        return sqlite3.connect(self.path, timeout=30)
+
+
+class SecretsDumpedAsIs(GoodSqlite):
+    """json.dumps of the needed secrets, which the Logbook passes as a set: create_run raises
+    (caught by lifecycle::create_run_revision)."""
+
+    def create_run(self, run_id, run_id_human, start_time, hailer_info, needed_secrets=None):
+        json.dumps(needed_secrets)
+        return super().create_run(run_id, run_id_human, start_time, hailer_info, needed_secrets)
+
+
 class NoOp:
     """Does nothing, fast: measures the bridge itself."""
 

@@ -1,6 +1,8 @@
 //! Python harbors certified through the bridge, as Ch-aOS loads them: real `python3`
 //! processes running the harbor classes in `bridge/harbors/`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -64,30 +66,115 @@ fn the_handshake_tells_the_create_run_revision() {
 }
 
 #[rstest]
-#[case::racy_select_then_insert_hosts("broken:RacyHosts", "hosts::idempotent_under_threads")]
-#[case::closed_timespan_end("broken:ClosedTimespanEnd", "timespan::half_open")]
-#[case::insertion_order_facts("broken:InsertionOrderFacts", "timespan::ordered")]
-#[case::summary_without_rounding("broken:SummaryWithoutRounding", "summary::rounded_duration")]
-#[case::booleans_as_strings("broken:BooleansAsStrings", "records::operation_round_trip")]
-#[case::empty_string_as_null("broken:EmptyStringAsNull", "fidelity::empty_strings_kept")]
-#[case::memory_only("broken:MemoryOnly", "durability::reopen_keeps_everything")]
-#[case::sleeps_forever("broken:SleepsForever", "hosts::idempotent")]
+#[case::racy_select_then_insert_hosts(
+    "broken:RacyHosts",
+    "hosts::idempotent_under_threads",
+    "UNIQUE constraint failed: hosts.run_id, hosts.name"
+)]
+#[case::closed_timespan_end(
+    "broken:ClosedTimespanEnd",
+    "timespan::half_open",
+    "get_facts_for_timespan("
+)]
+#[case::insertion_order_facts(
+    "broken:InsertionOrderFacts",
+    "timespan::ordered",
+    "get_facts_for_timespan("
+)]
+#[case::summary_without_rounding(
+    "broken:SummaryWithoutRounding",
+    "summary::rounded_duration",
+    "\"total_duration\": 0.3997500"
+)]
+#[case::booleans_as_strings(
+    "broken:BooleansAsStrings",
+    "records::operation_round_trip",
+    "expected 0, 1 or a boolean"
+)]
+#[case::empty_string_as_null(
+    "broken:EmptyStringAsNull",
+    "fidelity::empty_strings_kept",
+    "\": null"
+)]
+#[case::memory_only(
+    "broken:MemoryOnly",
+    "durability::reopen_keeps_everything",
+    "get_run_data("
+)]
+#[case::sleeps_forever(
+    "broken:SleepsForever",
+    "hosts::idempotent",
+    "timed out after 5 s in get_or_create_host("
+)]
 #[case::connect_returns_none(
     "broken:ConnectReturnsNone",
-    "lifecycle::connect_answers_the_logbooks_status_query"
+    "lifecycle::connect_answers_the_logbooks_status_query",
+    "'NoneType' object has no attribute 'execute'"
 )]
-fn each_broken_python_harbor_fails_its_check(#[case] class: &str, #[case] check: &str) {
+#[case::renamed_fact_log_parameters(
+    "broken:RenamedFactLogParameters",
+    "records::fact_log_round_trip",
+    "unexpected keyword argument 'timestamp'"
+)]
+#[case::tuple_rows(
+    "broken:TupleRows",
+    "lifecycle::connect_answers_the_logbooks_status_query",
+    "tuple indices must be integers or slices, not str"
+)]
+#[case::secrets_dumped_as_is(
+    "broken:SecretsDumpedAsIs",
+    "lifecycle::create_run_revision",
+    "Object of type set is not JSON serializable"
+)]
+#[case::json_file_of_one_process(
+    "json_file:JsonFile",
+    "concurrency::two_logbook_sessions",
+    "get_run_data("
+)]
+fn each_broken_python_harbor_fails_its_check(
+    #[case] class: &str,
+    #[case] check: &str,
+    #[case] fragment: &str,
+) {
     let dir = tempfile::tempdir().unwrap();
     let report = suite(class, &dir.path().join("broken.db"))
         .only(check)
         .timeout(Duration::from_secs(5))
         .run();
+    let message = report.results[0].message.as_deref().unwrap_or_default();
     assert_eq!(
         report.results[0].outcome,
         Outcome::Failed,
         "{class} passed {check}:\n{}",
         report.to_text()
     );
+    assert!(
+        message.contains(fragment),
+        "{class}: {check} failed, but not with {fragment:?}:\n{message}"
+    );
+}
+
+/// A harbor that truncates its file and writes it out again is caught by crashes inside bursts of
+/// writes. Where a crash lands is chance; such a harbor spends most of each write in the torn
+/// state, so one run of the check (6 crashes) catches it nearly always and 3 runs make a miss
+/// vanishingly rare (10 of 10 single runs caught it when measured).
+#[test]
+fn a_harbor_that_rewrites_its_file_in_place_is_caught_by_a_crash_mid_write() {
+    // A torn file reads back as bad JSON, or as empty (truncated before any byte was written).
+    let torn =
+        |message: &str| message.contains("JSONDecodeError") || message.contains("unknown run");
+    let misses = (0..3)
+        .map(|_| {
+            let dir = tempfile::tempdir().unwrap();
+            let report = suite("json_file:JsonFile", &dir.path().join("store.json"))
+                .only("durability::acknowledged_writes_survive_a_crash")
+                .run();
+            let result = &report.results[0];
+            result.outcome == Outcome::Failed && torn(result.message.as_deref().unwrap_or_default())
+        })
+        .take_while(|caught| !caught)
+        .count();
+    assert!(misses < 3, "3 runs of the crash check missed the torn file");
 }
 
 #[test]
@@ -105,27 +192,41 @@ fn booleans_stored_as_strings_are_named_by_their_path() {
     );
 }
 
+/// The Ch-rima look-alike runs the real Logbook, so it certifies; its host race (latent in the
+/// 0.7 Logbook) is at most a recommended failure, with the harbor's own error, and never a hang.
+/// Whether a race is lost in a run is left to the scheduler: nothing here depends on it.
 #[test]
-fn a_chrima_like_race_fails_with_the_harbors_own_error_and_finishes() {
+fn the_chrima_look_alike_certifies_and_its_race_is_only_a_warning() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("chrima.db");
-    let started = Instant::now();
-    let report = suite("chrima_like:ChrimaLike", &db)
-        .revision(Revision::Seed)
-        .only("hosts::idempotent_under_threads")
+    let report = suite("chrima_like:ChrimaLike", &dir.path().join("chrima.db"))
         .timeout(Duration::from_secs(25))
         .run();
-    let result = &report.results[0];
-    let message = result.message.as_deref().unwrap_or_default();
-    assert_eq!(result.outcome, Outcome::Failed, "{}", report.to_text());
+    assert!(report.passed(), "{}", report.to_text());
+    let race = (report.results.iter())
+        .find(|r| r.id == "hosts::idempotent_under_threads")
+        .unwrap();
+    let message = race.message.as_deref().unwrap_or_default();
     assert!(
-        message.contains("IntegrityError: UNIQUE constraint failed: hosts.run_id, hosts.name"),
-        "{message}"
+        race.outcome == Outcome::Passed
+            || message
+                .contains("IntegrityError: UNIQUE constraint failed: hosts.run_id, hosts.name")
+            || message.contains("database is locked")
+            || message.contains("the threads got different ids"),
+        "{}",
+        report.to_text()
+    );
+    let warned: Vec<&str> = (report.results.iter())
+        .filter(|r| r.outcome == Outcome::Failed)
+        .map(|r| r.id.as_str())
+        .collect();
+    assert!(
+        warned.iter().all(|id| common::CHRIMA_WARNINGS.contains(id)),
+        "unexpected warnings {warned:?}:\n{}",
+        report.to_text()
     );
     assert!(
-        started.elapsed() < Duration::from_secs(25),
-        "took {:?}",
-        started.elapsed()
+        warned.contains(&"run_data::hosts_in_creation_order"),
+        "{warned:?}"
     );
 }
 

@@ -22,7 +22,7 @@ fn main() {
         let found = (0..SEEDS)
             .filter(|&seed| {
                 let report = suite(defect)
-                    .only("property::sequences_match_model")
+                    .only(defect.caught_by().0)
                     .seed(seed)
                     .cases(conformance::property::DEFAULT_CASES)
                     .run();

@@ -173,10 +173,7 @@ fn the_property_part_alone_finds_every_sequence_only_defect_with_every_seed() {
     for &defect in Defect::SEQUENCE_ONLY {
         let missed: Vec<u64> = (0..SEEDS)
             .filter(|&seed| {
-                let report = suite(defect)
-                    .only("property::sequences_match_model")
-                    .seed(seed)
-                    .run();
+                let report = suite(defect).only(defect.caught_by().0).seed(seed).run();
                 report.results[0].outcome != Outcome::Failed
             })
             .collect();
@@ -190,7 +187,7 @@ fn the_property_part_alone_finds_every_sequence_only_defect_with_every_seed() {
 #[test]
 fn a_property_failure_is_shrunk_to_a_short_readable_session() {
     let report = suite(Defect::EndKeepsFailure)
-        .only("property::sequences_match_model")
+        .only("property::hostile_sequences_match_model")
         .seed(7)
         .run();
     let message = report.results[0].message.clone().unwrap_or_default();

@@ -37,11 +37,13 @@ def revision(harbor):
 
 
 def call(harbor, rev, method, params):
-    """Calls ``method`` with the protocol's params, in the Logbook's argument order."""
+    """Calls ``method`` exactly as the Ch-aOS 0.7 Logbook does: ``create_run``, the status updates
+    and the reads positionally; the writer thread's queued writes by keyword, with the seed's
+    parameter names; Python types as the Logbook passes them (``set``, ``bool``, ``int``, ``float``)."""
     if method == "logbook_status":
-        # Exactly what the Logbook's end_run does with the harbor's connection.
+        # Exactly what the Logbook's end_run does with the harbor's connection: it reads the row by name.
         row = harbor.connect().execute("SELECT status FROM runs WHERE id = ?", (params["run_id"],)).fetchone()
-        return None if row is None else row[0]
+        return None if row is None else row["status"]
     if method in ("connect", "disconnect", "init_db"):
         getattr(harbor, method)()
         return None
@@ -60,15 +62,23 @@ def call(harbor, rev, method, params):
     if method == "insert_operation":
         o = params["operation"]
         return harbor.insert_operation(
-            o["run_id"], o["host_id"], o["op_hash"], o["name"], o["changed"], o["success"], number(o["duration"]),
-            number(o["timestamp"]), o["logs"], o["diff"], o["arguments"], o["retry_stats"], o["command_n_facts"],
+            run_id=o["run_id"], host_id=o["host_id"], op_hash=o["op_hash"], name=o["name"],
+            changed=bool(o["changed"]), success=bool(o["success"]), duration=number(o["duration"]),
+            timestamp=number(o["timestamp"]), logs=o["logs"], diff=o["diff"], arguments=o["arguments"],
+            retry_stats=o["retry_stats"], command_n_facts=o["command_n_facts"],
         )
     if method == "insert_snapshot":
         s = params["snapshot"]
-        return harbor.insert_snapshot(s["run_id"], s["host_id"], s["stage"], number(s["timestamp"]), s["metrics"])
+        return harbor.insert_snapshot(
+            run_id=s["run_id"], host_id=s["host_id"], stage=s["stage"], timestamp=number(s["timestamp"]),
+            metrics=s["metrics"],
+        )
     if method == "insert_fact_log":
         f = params["fact_log"]
-        return harbor.insert_fact_log(f["run_id"], number(f["timestamp"]), f["log_level"], f["context"], f["command"])
+        return harbor.insert_fact_log(
+            run_id=f["run_id"], timestamp=number(f["timestamp"]), log_level=f["log_level"], context=f["context"],
+            command=f["command"],
+        )
     if method == "get_facts_for_timespan":
         return harbor.get_facts_for_timespan(params["run_id"], number(params["start_time"]), number(params["end_time"]))
     if method == "get_run_summary_stats":

@@ -61,7 +61,7 @@ checks! {
         twin.run_data(&run_id)
     }
 
-    /// The fact logs of run data are all of the run's fact logs, ordered by timestamp then insertion.
+    /// The fact logs of run data are all of the run's fact logs, in timestamp order.
     ///
     /// Logbook: the export's fact_history is run data's fact logs, in the order given.
     Required fn fact_logs_ordered(ctx) {

@@ -34,9 +34,9 @@ checks! {
         twin.summary(&ctx.run_id(1))
     }
 
-    /// The total duration is round(sum of durations, 4), summed left to right in insertion order or compensated.
+    /// The total duration is round(sum of durations, 4), summed in any order.
     ///
-    /// Logbook: the summary is stored and exported; Ch-rima's round(SUM(duration), 4) gives either sum, depending on SQLite's version.
+    /// Logbook: the summary is stored and exported; Ch-rima's round(SUM(duration), 4) sums in SQLite's scan order, left to right before SQLite 3.43 and compensated from it.
     Required fn rounded_duration(ctx) {
         let twin = ctx.twin();
         ok("init_db", ctx.harbor().init_db())?;

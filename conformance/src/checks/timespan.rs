@@ -73,7 +73,7 @@ checks! {
         twin.timespan(&ctx.run_id(404), f64::NEG_INFINITY, f64::INFINITY)
     }
 
-    /// Fact logs come back by timestamp, then insertion, even when inserted out of order.
+    /// Fact logs come back in timestamp order, even when inserted out of order.
     ///
     /// Logbook: the rows become the operation's command_n_facts as given; the clock can step back between facts.
     Required fn ordered(ctx) {

@@ -52,11 +52,11 @@ impl MemoryLimani {
         self.lock().run_index.contains_key(run_id)
     }
 
-    /// Every total duration the contract accepts in the run's summary ([`rules::total_durations`]).
-    pub fn accepted_total_durations(&self, run_id: &str) -> [f64; 2] {
+    /// The durations of the run's operations, in insertion order (for [`rules::total_duration_accepted`]).
+    pub fn durations(&self, run_id: &str) -> Vec<f64> {
         let logbook = self.lock();
         let operations = logbook.operations.iter().filter(|o| o.run_id == run_id);
-        rules::total_durations(operations.map(|o| o.duration))
+        operations.map(|o| o.duration).collect()
     }
 
     fn lock(&self) -> MutexGuard<'_, Logbook> {

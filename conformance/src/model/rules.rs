@@ -13,6 +13,27 @@ pub fn in_timespan(timestamp: f64, start: f64, end: f64) -> bool {
     start <= timestamp && timestamp < end
 }
 
+/// Records with equal timestamps may come in any order: the Logbook stamps them with time.time(),
+/// whose values never tie in a real run. Insertion order among ties is recommended
+/// (`records::ties_in_insertion_order`). Puts each run of equal timestamps, as listed, in one
+/// canonical order (by `key`), so that two lists equal up to the order of ties become equal.
+pub fn ties_in_canonical_order<T>(
+    items: &mut [T],
+    timestamp: impl Fn(&T) -> f64,
+    key: impl Fn(&T) -> String,
+) {
+    let mut start = 0;
+    while start < items.len() {
+        let t = timestamp(&items[start]).to_bits();
+        let len = items[start..]
+            .iter()
+            .take_while(|x| timestamp(x).to_bits() == t)
+            .count();
+        items[start..start + len].sort_by_cached_key(&key);
+        start += len;
+    }
+}
+
 /// Reads list records by timestamp, then in insertion order (by id).
 pub fn time_then_insertion(a: (f64, i64), b: (f64, i64)) -> Ordering {
     a.0.partial_cmp(&b.0)
@@ -30,11 +51,22 @@ pub fn python_round4(x: f64) -> f64 {
 }
 
 /// Total duration is Python's `round(x, 4)` of the sum of the run's durations, `0.0` when none.
-/// The sum may be taken left to right in insertion order (Python <= 3.11, SQLite < 3.43) or
-/// compensated (Python >= 3.12, SQLite >= 3.43): Ch-rima's `round(SUM(duration), 4)` gives either.
-/// Returns the accepted totals: `[compensated, left to right]`.
-pub fn total_durations(durations: impl IntoIterator<Item = f64>) -> [f64; 2] {
-    // Neumaier summation beside the plain sum.
+/// The model sums exactly (compensated); a harbor may sum in any order (Ch-rima's `SUM` follows
+/// SQLite's scan and version), see [`total_duration_accepted`].
+pub fn total_duration(durations: impl IntoIterator<Item = f64>) -> f64 {
+    round4_or_zero(compensated_sum(durations))
+}
+
+fn round4_or_zero(total: f64) -> f64 {
+    if total == 0.0 {
+        0.0
+    } else {
+        python_round4(total)
+    }
+}
+
+/// Neumaier's summation: the exact sum to within an ulp.
+fn compensated_sum(durations: impl IntoIterator<Item = f64>) -> f64 {
     let (mut sum, mut compensation) = (0.0f64, 0.0f64);
     for x in durations {
         let t = sum + x;
@@ -45,24 +77,19 @@ pub fn total_durations(durations: impl IntoIterator<Item = f64>) -> [f64; 2] {
         };
         sum = t;
     }
-    let round = |total: f64| {
-        if total == 0.0 {
-            0.0
-        } else {
-            python_round4(total)
-        }
-    };
-    [round(sum + compensation), round(sum)]
+    sum + compensation
 }
 
-/// The total duration the model reports: the compensated one of [`total_durations`].
-pub fn total_duration(durations: impl IntoIterator<Item = f64>) -> f64 {
-    total_durations(durations)[0]
-}
-
-/// A harbor's total duration is right when it is one of the accepted totals, bit for bit.
-pub fn total_duration_accepted(total: f64, accepted: [f64; 2]) -> bool {
-    accepted.iter().any(|a| same_float(total, *a))
+/// A harbor's total duration is right when it is `round(s, 4)` (or `0.0` for `s == 0`) of a sum
+/// `s` that some order of floating-point summation can give: within `n · 2⁻⁵³ · Σ|d|` of the exact
+/// sum. Only totals on a rounding boundary have two answers; an unrounded total has none.
+pub fn total_duration_accepted(total: f64, durations: &[f64]) -> bool {
+    let exact = compensated_sum(durations.iter().copied());
+    let slack =
+        durations.len() as f64 * f64::EPSILON * durations.iter().map(|d| d.abs()).sum::<f64>();
+    let (lo, hi) = (round4_or_zero(exact - slack), round4_or_zero(exact + slack));
+    let rounded = total == round4_or_zero(total);
+    rounded && lo <= total && total <= hi
 }
 
 /// Run data may list a run's hosts in any order: the export keys hosts by name, in the order the
@@ -215,18 +242,29 @@ mod tests {
     }
 
     #[rstest]
-    #[case(&[0.1, 0.2, 0.0997, 0.00005], [0.3997, 0.3998])]
-    #[case(&[1e16, 1.0, -1e16], [1.0, 0.0])]
-    #[case(&[], [0.0, 0.0])]
-    fn total_duration_may_also_be_the_left_to_right_sum(
+    #[case(&[0.1, 0.2, 0.0997, 0.00005], 0.3997, true)]
+    #[case(&[0.1, 0.2, 0.0997, 0.00005], 0.3998, true)]
+    #[case(&[0.1, 0.2, 0.0997, 0.00005], 0.39975000000000005, false)]
+    #[case(&[0.1, 0.2, 0.0997, 0.00005], 0.3996, false)]
+    #[case(&[1.5, 0.2, 1.5, 0.00005, 0.1], 3.3, true)]
+    #[case(&[1.5, 0.2, 1.5, 0.00005, 0.1], 3.3001, true)]
+    #[case(&[0.1234, 0.5], 0.6234, true)]
+    #[case(&[0.1234, 0.5], 0.6235, false)]
+    #[case(&[], 0.0, true)]
+    #[case(&[], 0.0001, false)]
+    fn total_duration_may_be_summed_in_any_order(
         #[case] durations: &[f64],
-        #[case] accepted: [f64; 2],
+        #[case] total: f64,
+        #[case] accepted: bool,
     ) {
-        assert_eq!(total_durations(durations.iter().copied()), accepted);
-        assert!(accepted
-            .iter()
-            .all(|&a| total_duration_accepted(a, accepted)));
-        assert!(!total_duration_accepted(0.39975000000000005, accepted));
+        assert_eq!(total_duration_accepted(total, durations), accepted);
+    }
+
+    #[test]
+    fn only_ties_are_reordered() {
+        let mut items = vec![(2.0, "b"), (1.0, "z"), (1.0, "a"), (2.0, "a")];
+        ties_in_canonical_order(&mut items, |x| x.0, |x| x.1.to_owned());
+        assert_eq!(items, [(2.0, "b"), (1.0, "a"), (1.0, "z"), (2.0, "a")]);
     }
 
     #[test]

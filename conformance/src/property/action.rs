@@ -132,6 +132,56 @@ pub fn session(runs: u8, steps: usize) -> impl Strategy<Value = Vec<Action>> {
     })
 }
 
+/// Only the steps the real Logbook can send, in an order it can send them: a run is created once
+/// before any step names it; its status is only ever set to `failure`; it ends once, as `failure`
+/// when a failure was recorded, and no step names it after its end.
+pub fn logbook_only(actions: &[Action]) -> Vec<Action> {
+    use std::collections::HashSet;
+    let (mut created, mut failed, mut ended) = (HashSet::new(), HashSet::new(), HashSet::new());
+    let mut kept = Vec::new();
+    for action in actions {
+        let run = run_of(action);
+        let keep = match action {
+            Action::CreateRun { .. } => created.insert(run),
+            _ if !created.contains(&run) || ended.contains(&run) => false,
+            Action::Status { status, .. } => {
+                status == "failure" && {
+                    failed.insert(run);
+                    true
+                }
+            }
+            Action::EndRun { status, .. } => {
+                let allowed = match failed.contains(&run) {
+                    true => status == "failure",
+                    false => status == "success" || status == "failure",
+                };
+                allowed && ended.insert(run)
+            }
+            _ => true,
+        };
+        if keep {
+            kept.push(action.clone());
+        }
+    }
+    kept
+}
+
+/// The run a step names.
+pub fn run_of(action: &Action) -> u8 {
+    match action {
+        Action::CreateRun { run }
+        | Action::Host { run, .. }
+        | Action::Operation { run, .. }
+        | Action::Snapshot { run, .. }
+        | Action::FactLog { run, .. }
+        | Action::Status { run, .. }
+        | Action::EndRun { run, .. }
+        | Action::Timespan { run, .. }
+        | Action::Summary { run }
+        | Action::RunData { run } => *run,
+    }
+}
+
 fn at(t: f64) -> String {
     format!(
         "T+{:.2}{}",

@@ -7,6 +7,7 @@ pub mod play;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use proptest::strategy::Strategy;
 use proptest::test_runner::{
     Config, FileFailurePersistence, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
 };
@@ -52,6 +53,15 @@ impl Default for Settings {
     }
 }
 
+/// Which sessions the property part generates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inputs {
+    /// Only what the real Logbook can send ([`action::logbook_only`]): the required checks.
+    Logbook,
+    /// Anything: duplicate runs, invalid statuses, updates of unknown runs, writes after the end.
+    Hostile,
+}
+
 static SESSIONS: AtomicU64 = AtomicU64::new(0);
 
 fn runner(settings: &Settings) -> TestRunner {
@@ -82,6 +92,7 @@ pub fn check(
     revision: Revision,
     settings: &Settings,
     concurrent: bool,
+    inputs: Inputs,
 ) -> Verdict {
     let play: Play = if concurrent {
         |s, a, readers| s.play_concurrently(a, readers)
@@ -94,7 +105,11 @@ pub fn check(
         play(&session, actions, readers)
     };
     // One reader: the Logbook's main thread beside its writer thread.
-    let strategy = (action::session(RUNS, STEPS), 1usize..=1);
+    let sessions = action::session(RUNS, STEPS).prop_map(move |actions| match inputs {
+        Inputs::Logbook => action::logbook_only(&actions),
+        Inputs::Hostile => actions,
+    });
+    let strategy = (sessions, 1usize..=1);
     let outcome = runner(settings).run(&strategy, |(actions, readers)| {
         session(&actions, readers).map_err(|f| TestCaseError::fail(f.what))
     });

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use serde_json::json;
 
-use super::action::{Action, HOSTS};
+use super::action::{run_of, Action, HOSTS};
 use crate::limani::Limani;
 use crate::model::rules;
 use crate::records::{NewFactLog, NewOperation, NewRun, NewSnapshot};
@@ -356,19 +356,4 @@ fn is_write(action: &Action) -> bool {
             | Action::Status { .. }
             | Action::EndRun { .. }
     )
-}
-
-fn run_of(action: &Action) -> u8 {
-    match action {
-        Action::CreateRun { run }
-        | Action::Host { run, .. }
-        | Action::Operation { run, .. }
-        | Action::Snapshot { run, .. }
-        | Action::FactLog { run, .. }
-        | Action::Status { run, .. }
-        | Action::EndRun { run, .. }
-        | Action::Timespan { run, .. }
-        | Action::Summary { run }
-        | Action::RunData { run } => *run,
-    }
 }

@@ -39,7 +39,8 @@ macro_rules! suite {
             records__snapshot_round_trip = "records::snapshot_round_trip",
             records__fact_log_round_trip = "records::fact_log_round_trip",
             records__grouped_under_host = "records::grouped_under_host",
-            records__ordered_by_time_then_insertion = "records::ordered_by_time_then_insertion",
+            records__ordered_by_time = "records::ordered_by_time",
+            records__ties_in_insertion_order = "records::ties_in_insertion_order",
             records__runs_isolated = "records::runs_isolated",
             timespan__half_open = "timespan::half_open",
             timespan__empty_and_inverted = "timespan::empty_and_inverted",
@@ -78,6 +79,7 @@ macro_rules! suite {
             durability__acknowledged_writes_survive_a_crash = "durability::acknowledged_writes_survive_a_crash",
             property__sequences_match_model = "property::sequences_match_model",
             property__concurrent_sessions_explainable = "property::concurrent_sessions_explainable",
+            property__hostile_sequences_match_model = "property::hostile_sequences_match_model",
         }
     };
 }
@@ -131,7 +133,8 @@ pub const SUITE_MACRO_IDS: &[&str] = &[
     "records::snapshot_round_trip",
     "records::fact_log_round_trip",
     "records::grouped_under_host",
-    "records::ordered_by_time_then_insertion",
+    "records::ordered_by_time",
+    "records::ties_in_insertion_order",
     "records::runs_isolated",
     "timespan::half_open",
     "timespan::empty_and_inverted",
@@ -170,4 +173,5 @@ pub const SUITE_MACRO_IDS: &[&str] = &[
     "durability::acknowledged_writes_survive_a_crash",
     "property::sequences_match_model",
     "property::concurrent_sessions_explainable",
+    "property::hostile_sequences_match_model",
 ];

@@ -11,7 +11,10 @@ use super::failure::{Failure, Verdict};
 use crate::error::Result;
 use crate::limani::Limani;
 use crate::model::{rules, MemoryLimani};
-use crate::records::{FactLog, HostId, NewFactLog, NewOperation, NewRun, NewSnapshot, RunData};
+use crate::records::{
+    FactLog, HostId, NewFactLog, NewOperation, NewRun, NewSnapshot, OperationRecord, RunData,
+    SnapshotRecord,
+};
 
 /// What an id of the harbor that pairs with no id of the model is shown as.
 const UNPAIRED: i64 = i64::MIN;
@@ -58,6 +61,7 @@ pub struct Twin<'a> {
     renaming: Mutex<Renaming>,
     key_order: bool,
     host_order: bool,
+    tie_order: bool,
 }
 
 fn outcome<T: Serialize>(r: &Result<T>) -> Value {
@@ -75,6 +79,7 @@ impl<'a> Twin<'a> {
             renaming: Mutex::default(),
             key_order: false,
             host_order: false,
+            tie_order: false,
         }
     }
 
@@ -86,6 +91,7 @@ impl<'a> Twin<'a> {
             renaming: self.renaming,
             key_order: self.key_order,
             host_order: self.host_order,
+            tie_order: self.tie_order,
         }
     }
 
@@ -98,6 +104,12 @@ impl<'a> Twin<'a> {
     /// Run data must also list hosts in creation order (for `run_data::hosts_in_creation_order`).
     pub fn with_host_order(mut self) -> Self {
         self.host_order = true;
+        self
+    }
+
+    /// Records of equal timestamps must also keep insertion order (`records::ties_in_insertion_order`).
+    pub fn with_tie_order(mut self) -> Self {
+        self.tie_order = true;
         self
     }
 
@@ -269,6 +281,10 @@ impl<'a> Twin<'a> {
         let h = self.harbor.get_facts_for_timespan(run_id, start, end);
         let m = self.model.get_facts_for_timespan(run_id, start, end);
         let call = format!("get_facts_for_timespan({run_id:?}, {start:?}, {end:?})");
+        let (h, m) = (
+            h.map(|h| self.ties(h, Side::Harbor)),
+            m.map(|m| self.ties(m, Side::Model)),
+        );
         self.compare_read(&call, h, m, |r, h, m| rename_facts(r, h, m))
     }
 
@@ -277,13 +293,13 @@ impl<'a> Twin<'a> {
             self.harbor.get_run_summary_stats(run_id),
             self.model.get_run_summary_stats(run_id),
         );
-        let accepted = self.model.accepted_total_durations(run_id);
+        let durations = self.model.durations(run_id);
         self.compare_read(
             &format!("get_run_summary_stats({run_id:?})"),
             h,
             m,
             |_, mut h, m| {
-                if rules::total_duration_accepted(h.total_duration, accepted) {
+                if rules::total_duration_accepted(h.total_duration, &durations) {
                     h.total_duration = m.total_duration;
                 }
                 h
@@ -296,6 +312,8 @@ impl<'a> Twin<'a> {
             self.harbor.get_run_data(run_id),
             self.model.get_run_data(run_id),
         );
+        let tie = |side| move |d: Option<RunData>| d.map(|d| self.run_data_ties(d, side));
+        let (h, m) = (h.map(tie(Side::Harbor)), m.map(tie(Side::Model)));
         self.compare_read(
             &format!("get_run_data({run_id:?})"),
             h,
@@ -327,6 +345,72 @@ pub(crate) fn outcomes_agree(
         (Err(h), Err(m)) => h.kind() == m.kind(),
         _ => false,
     }
+}
+
+const FACT_FIELDS: &[&str] = &["command", "context", "log_level"];
+
+/// Which side of the twin a read came from.
+#[derive(Clone, Copy)]
+enum Side {
+    Harbor,
+    Model,
+}
+
+impl Twin<'_> {
+    /// The key that orders a record among its ties: its plain fields, then its model id (for the
+    /// harbor, the model id its id is paired with), so that records alike in every plain field
+    /// keep the pairing an earlier read made.
+    fn tie_key<T: Serialize>(
+        &self,
+        side: Side,
+        kind: Kind,
+        id: i64,
+        record: &T,
+        fields: &[&str],
+    ) -> String {
+        let model_id = match side {
+            Side::Model => Some(id),
+            Side::Harbor => self.renaming().get(kind, id),
+        };
+        let id = model_id.map_or("~".to_owned(), |m| format!("{m:020}"));
+        format!("{}\u{1}{id}", content(record, fields))
+    }
+
+    /// Fact logs with ties in canonical order, unless the check asks for insertion order.
+    fn ties(&self, mut facts: Vec<FactLog>, side: Side) -> Vec<FactLog> {
+        if !self.tie_order {
+            let key = |f: &FactLog| self.tie_key(side, Kind::Fact, f.id, f, FACT_FIELDS);
+            rules::ties_in_canonical_order(&mut facts, |f| f.timestamp, key);
+        }
+        facts
+    }
+
+    fn run_data_ties(&self, mut data: RunData, side: Side) -> RunData {
+        if self.tie_order {
+            return data;
+        }
+        for host in &mut data.hosts {
+            let fields = &["name", "op_hash", "diff", "duration"];
+            let key = |o: &OperationRecord| self.tie_key(side, Kind::Operation, o.id, o, fields);
+            rules::ties_in_canonical_order(&mut host.operations, |o| o.timestamp, key);
+        }
+        let key = |s: &SnapshotRecord| {
+            self.tie_key(side, Kind::Snapshot, s.id, s, &["host_name", "stage"])
+        };
+        rules::ties_in_canonical_order(&mut data.snapshots, |s| s.timestamp, key);
+        data.fact_logs = self.ties(data.fact_logs, side);
+        data
+    }
+}
+
+/// A record's plain fields as text, to order ties by (ids and JSON payloads left out: stores
+/// number and order those their own way).
+fn content<T: Serialize>(record: &T, fields: &[&str]) -> String {
+    let value = serde_json::to_value(record).unwrap_or_default();
+    let picked: Vec<String> = (fields.iter())
+        .map(|f| value.get(*f).map(Value::to_string).unwrap_or_default())
+        .collect();
+    picked.join("\u{1}")
 }
 
 fn model_id<T>(m: &[T], i: usize, id: impl Fn(&T) -> i64) -> i64 {

@@ -678,6 +678,14 @@ impl Limani for Broken {
         if self.is(Defect::HostsByName) {
             data.hosts.sort_by(|a, b| a.name.cmp(&b.name));
         }
+        if self.is(Defect::TiesReversed) {
+            let by = |t: f64, id: i64| (t.to_bits(), std::cmp::Reverse(id));
+            for h in &mut data.hosts {
+                h.operations.sort_by_key(|o| by(o.timestamp, o.id));
+            }
+            data.snapshots.sort_by_key(|s| by(s.timestamp, s.id));
+            data.fact_logs.sort_by_key(|f| by(f.timestamp, f.id));
+        }
         if self.is(Defect::RunDataNeedsEnd) && data.run.end_time.is_none() {
             let why =
                 "TypeError: float() argument must be a string or a real number, not 'NoneType'";

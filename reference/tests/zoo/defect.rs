@@ -13,6 +13,8 @@ macro_rules! defects {
 
         impl Defect {
             /// The defects only a generated sequence reveals: every deterministic check passes them.
+            /// Three need what the Logbook never sends (writes after the end, a second end, an end
+            /// status other than the failure recorded), so only the recommended hostile sessions see them.
             pub const SEQUENCE_ONLY: &[Defect] = &[
                 Defect::HostAfterEndGetsFirstId,
                 Defect::TimespanDropsThirdOfATimestamp,
@@ -26,6 +28,7 @@ macro_rules! defects {
                 $(Defect::$correct,)*
                 Defect::HostsByName,
                 Defect::RacyHosts,
+                Defect::TiesReversed,
             ];
 
             /// Every defect of the zoo.
@@ -90,7 +93,7 @@ defects! {
     /// Run data lists every operation under the first host.
     OperationsUnderFirstHost => "records::grouped_under_host", "get_run_data(";
     /// Run data lists operations in insertion order.
-    InsertionOrderOperations => "records::ordered_by_time_then_insertion", "\"name\": \"op 0\"";
+    InsertionOrderOperations => "records::ordered_by_time", "\"name\": \"op 0\"";
     /// Run data adds the fact logs of the run created before.
     RunDataMixesRuns => "records::runs_isolated", "get_run_data(";
     /// Timespan includes its end: `timestamp <= end`.
@@ -119,6 +122,8 @@ defects! {
     SummaryFrozenAtFailure => "summary::counts_every_operation", "\"total_operations\": 1,";
     /// get_run_data of an unknown run gives an empty run instead of None.
     RunDataForUnknownRun => "run_data::unknown_run_none", "-404\") differs from the contract";
+    /// Run data lists records of equal timestamps newest first (certifies: recommended only).
+    TiesReversed => "records::ties_in_insertion_order", "\"stage\": \"stage 3\"";
     /// Run data lists hosts by name, as Ch-rima's index gives them (certifies: recommended only).
     HostsByName => "run_data::hosts_in_creation_order", "\"name\": \"db-1\"";
     /// get_run_data fails while the run has no end time, as the export reads it.
@@ -168,13 +173,13 @@ defects! {
     /// Fact logs are acknowledged but written only on disconnect: a crash loses them.
     AckedBeforeDurable => "durability::acknowledged_writes_survive_a_crash", "\"fact_logs\": [";
     /// A new host created after the run's end update gets the run's first host id (numbering restarts).
-    HostAfterEndGetsFirstId => "property::sequences_match_model", "inconsistent with the ids it gave before";
+    HostAfterEndGetsFirstId => "property::hostile_sequences_match_model", "inconsistent with the ids it gave before";
     /// A timespan read keeps at most two fact logs of one timestamp.
     TimespanDropsThirdOfATimestamp => "property::sequences_match_model", "after the last step: get_facts_for_timespan(";
     /// The summary ignores operations written after the run's second end_run_update.
-    SummaryFrozenAtSecondEnd => "property::sequences_match_model", "get_run_summary_stats(";
+    SummaryFrozenAtSecondEnd => "property::hostile_sequences_match_model", "get_run_summary_stats(";
     /// end_run_update keeps a `failure` status whatever it is given (the Logbook's rule, wrongly in the harbor).
-    EndKeepsFailure => "property::sequences_match_model", "get_run_data(";
+    EndKeepsFailure => "property::hostile_sequences_match_model", "get_run_data(";
     /// Operations of one host with one name overwrite each other (`INSERT OR REPLACE`).
     OperationsUpsertedByName => "property::sequences_match_model", "get_run_data(";
     /// A write made while a timespan read is in flight is dropped.
