@@ -191,3 +191,33 @@ fn an_installed_harbor_certifies_by_entry_point_and_with_the_pip_installed_bridg
         "{stderr}"
     );
 }
+
+/// A recommended failure is a warning (exit 0); `--strict` makes it count (exit 1).
+#[test]
+fn strict_counts_a_recommended_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let (harbors, config) = (harbors(), config(&dir.path().join("chrima.db")));
+    let mut args = vec![
+        "certify",
+        "python:chrima_like:ChrimaLike",
+        "--python-path",
+        harbors.to_str().unwrap(),
+        "--config",
+        &config,
+        "--only",
+        "run_data::hosts_in_creation_order",
+    ];
+    let (code, stdout, stderr) = limani(&args, &[]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("  warn run_data::hosts_in_creation_order"),
+        "{stdout}"
+    );
+    args.push("--strict");
+    let (code, stdout, stderr) = limani(&args, &[]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("  FAIL run_data::hosts_in_creation_order"),
+        "{stdout}"
+    );
+}

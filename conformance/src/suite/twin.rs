@@ -347,7 +347,8 @@ pub(crate) fn outcomes_agree(
     }
 }
 
-const FACT_FIELDS: &[&str] = &["command", "context", "log_level"];
+/// The fields each store numbers its own way.
+const IDS: &[&str] = &["id", "host_id"];
 
 /// Which side of the twin a read came from.
 #[derive(Clone, Copy)]
@@ -357,29 +358,22 @@ enum Side {
 }
 
 impl Twin<'_> {
-    /// The key that orders a record among its ties: its plain fields, then its model id (for the
-    /// harbor, the model id its id is paired with), so that records alike in every plain field
-    /// keep the pairing an earlier read made.
-    fn tie_key<T: Serialize>(
-        &self,
-        side: Side,
-        kind: Kind,
-        id: i64,
-        record: &T,
-        fields: &[&str],
-    ) -> String {
+    /// The key that orders a record among its ties: its content, then its model id (for the
+    /// harbor, the model id its id is paired with), so that records alike in everything but
+    /// their ids keep the pairing an earlier read made.
+    fn tie_key<T: Serialize>(&self, side: Side, kind: Kind, id: i64, record: &T) -> String {
         let model_id = match side {
             Side::Model => Some(id),
             Side::Harbor => self.renaming().get(kind, id),
         };
         let id = model_id.map_or("~".to_owned(), |m| format!("{m:020}"));
-        format!("{}\u{1}{id}", content(record, fields))
+        format!("{}\u{1}{id}", content(record, IDS))
     }
 
     /// Fact logs with ties in canonical order, unless the check asks for insertion order.
     fn ties(&self, mut facts: Vec<FactLog>, side: Side) -> Vec<FactLog> {
         if !self.tie_order {
-            let key = |f: &FactLog| self.tie_key(side, Kind::Fact, f.id, f, FACT_FIELDS);
+            let key = |f: &FactLog| self.tie_key(side, Kind::Fact, f.id, f);
             rules::ties_in_canonical_order(&mut facts, |f| f.timestamp, key);
         }
         facts
@@ -390,27 +384,35 @@ impl Twin<'_> {
             return data;
         }
         for host in &mut data.hosts {
-            let fields = &["name", "op_hash", "diff", "duration"];
-            let key = |o: &OperationRecord| self.tie_key(side, Kind::Operation, o.id, o, fields);
+            let key = |o: &OperationRecord| self.tie_key(side, Kind::Operation, o.id, o);
             rules::ties_in_canonical_order(&mut host.operations, |o| o.timestamp, key);
         }
-        let key = |s: &SnapshotRecord| {
-            self.tie_key(side, Kind::Snapshot, s.id, s, &["host_name", "stage"])
-        };
+        let key = |s: &SnapshotRecord| self.tie_key(side, Kind::Snapshot, s.id, s);
         rules::ties_in_canonical_order(&mut data.snapshots, |s| s.timestamp, key);
         data.fact_logs = self.ties(data.fact_logs, side);
         data
     }
 }
 
-/// A record's plain fields as text, to order ties by (ids and JSON payloads left out: stores
-/// number and order those their own way).
-fn content<T: Serialize>(record: &T, fields: &[&str]) -> String {
-    let value = serde_json::to_value(record).unwrap_or_default();
-    let picked: Vec<String> = (fields.iter())
-        .map(|f| value.get(*f).map(Value::to_string).unwrap_or_default())
-        .collect();
-    picked.join("\u{1}")
+/// A record as text to order ties by: every field but the ids each store numbers its own way,
+/// JSON objects with their keys sorted (a store may reorder them).
+fn content<T: Serialize>(record: &T, ids: &[&str]) -> String {
+    fn sorted(value: Value) -> Value {
+        match value {
+            Value::Object(fields) => {
+                let mut fields: Vec<(String, Value)> = fields.into_iter().collect();
+                fields.sort_by(|a, b| a.0.cmp(&b.0));
+                Value::Object(fields.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+            }
+            Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+            other => other,
+        }
+    }
+    let mut value = serde_json::to_value(record).unwrap_or_default();
+    if let Some(fields) = value.as_object_mut() {
+        ids.iter().for_each(|id| drop(fields.remove(*id)));
+    }
+    sorted(value).to_string()
 }
 
 fn model_id<T>(m: &[T], i: usize, id: impl Fn(&T) -> i64) -> i64 {
