@@ -3,7 +3,9 @@
 # engine has no registry, so the image is made here: a Debian rootfs by debootstrap, with
 # PostgreSQL 15 from Debian's packages, imported into Docker. Idempotent: quick when it exists.
 set -euo pipefail
-image="${LIMANI_POSTGRES_IMAGE:-limani-kit/postgres:15}"
+# The tag names the script's version: an image of an older script (which trusted the network)
+# is never taken for this one.
+image="${LIMANI_POSTGRES_IMAGE:-limani-kit/postgres:15-scram}"
 if docker image inspect "$image" >/dev/null 2>&1; then
   echo "postgres-image: $image is there"
   exit 0
@@ -21,14 +23,22 @@ debootstrap --variant=minbase --include=postgresql-15,ca-certificates bookworm "
   || { tail -n 30 /tmp/limani-debootstrap.log; exit 1; }
 cat > "$root/usr/local/bin/limani-postgres" <<'SCRIPT'
 #!/bin/sh
-# Starts PostgreSQL like the official image: POSTGRES_USER/POSTGRES_DB, trust auth on the network.
+# Starts PostgreSQL like the official image: POSTGRES_USER/POSTGRES_DB, and POSTGRES_PASSWORD
+# required (scram-sha-256 everywhere: no trust, not even on the container's own socket).
 set -e
 PGDATA=/var/lib/postgresql/data
 BIN=/usr/lib/postgresql/15/bin
+if [ -z "$POSTGRES_PASSWORD" ]; then
+  echo "limani-postgres: set POSTGRES_PASSWORD (this image trusts no one)" >&2
+  exit 1
+fi
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   mkdir -p "$PGDATA" && chown -R postgres:postgres /var/lib/postgresql
-  su postgres -s /bin/sh -c "$BIN/initdb -D $PGDATA -U ${POSTGRES_USER:-postgres} --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null"
-  printf 'host all all 0.0.0.0/0 trust\nhost all all ::/0 trust\n' >> "$PGDATA/pg_hba.conf"
+  umask 077
+  printf '%s\n' "$POSTGRES_PASSWORD" > /var/lib/postgresql/pwfile && chown postgres /var/lib/postgresql/pwfile
+  su postgres -s /bin/sh -c "$BIN/initdb -D $PGDATA -U ${POSTGRES_USER:-postgres} --auth=scram-sha-256 --pwfile=/var/lib/postgresql/pwfile -E UTF8 --locale=C.UTF-8 >/dev/null"
+  rm -f /var/lib/postgresql/pwfile
+  printf 'host all all 0.0.0.0/0 scram-sha-256\nhost all all ::/0 scram-sha-256\n' >> "$PGDATA/pg_hba.conf"
   if [ -n "$POSTGRES_DB" ] && [ "$POSTGRES_DB" != "${POSTGRES_USER:-postgres}" ]; then
     su postgres -s /bin/sh -c "$BIN/postgres --single -D $PGDATA postgres" <<SQL >/dev/null
 CREATE DATABASE "$POSTGRES_DB";

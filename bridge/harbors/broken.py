@@ -132,6 +132,23 @@ class SecretsDumpedAsIs(GoodSqlite):
         return super().create_run(run_id, run_id_human, start_time, hailer_info, needed_secrets)
 
 
+class StartsAHelper(GoodSqlite):
+    """Starts a helper process of its own (as a harbor with a local proxy might) and writes its
+    pid to config["helper_pid_file"]: the kit must stop it with the harbor."""
+
+    def __init__(self, config):
+        super().__init__(config)
+        import subprocess
+
+        helper = subprocess.Popen(["sleep", "300"])
+        with open(self.config["helper_pid_file"], "w") as f:
+            f.write(str(helper.pid))
+
+
+class HangsWithAHelper(StartsAHelper, SleepsForever):
+    """Hangs in get_or_create_host and has a helper process: an abandoned check must stop both."""
+
+
 class NoOp:
     """Does nothing, fast: measures the bridge itself."""
 

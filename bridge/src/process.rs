@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,7 +16,7 @@ use conformance::{
 };
 use serde_json::{json, Value};
 
-use crate::wire;
+use crate::{lines, wire};
 
 /// How many lines of the harbor's stderr a diagnosis shows.
 const STDERR_LINES: usize = 15;
@@ -30,6 +31,8 @@ pub struct HarborCommand {
     pub call_timeout: Duration,
     /// How long the harbor may take to start and send its handshake.
     pub start_timeout: Duration,
+    /// How messages show the command, when its arguments are not for a person's eyes.
+    pub label: Option<String>,
 }
 
 impl HarborCommand {
@@ -43,11 +46,15 @@ impl HarborCommand {
             env: Vec::new(),
             call_timeout: Duration::from_secs(30),
             start_timeout: Duration::from_secs(30),
+            label: None,
         }
     }
 
-    /// The command as a shell would show it.
+    /// The command as a shell would show it (or its label).
     pub fn shown(&self) -> String {
+        if let Some(label) = &self.label {
+            return label.clone();
+        }
         std::iter::once(self.program.display().to_string())
             .chain(self.args.iter().cloned())
             .collect::<Vec<_>>()
@@ -99,7 +106,9 @@ pub struct ProcessLimani {
 impl ProcessLimani {
     /// Starts the harbor process and reads its handshake.
     pub fn spawn(command: &HarborCommand) -> Result<Self> {
+        // Its own process group: a kill reaches whatever the harbor started (a shell's children too).
         let mut child = Command::new(&command.program)
+            .process_group(0)
             .args(&command.args)
             .envs(command.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
@@ -119,10 +128,8 @@ impl ProcessLimani {
         );
         let tail = shared.clone();
         let mut stderr_reader = Some(std::thread::spawn(move || {
-            for line in BufReader::new(stderr)
-                .lines()
-                .map_while(std::result::Result::ok)
-            {
+            let mut stderr = BufReader::new(stderr);
+            while let Some(line) = lines::stderr_line(&mut stderr, lines::STDERR_LINE_CAP) {
                 let mut lines = lock(&tail.stderr);
                 lines.push_back(line);
                 if lines.len() > STDERR_LINES {
@@ -214,7 +221,9 @@ impl ProcessLimani {
 
     /// Kills the harbor process at once (SIGKILL), as a crash would.
     pub fn kill(&self) {
-        let _ = lock(&self.child).kill();
+        let mut child = lock(&self.child);
+        kill_group(&child);
+        let _ = child.kill();
     }
 
     /// The calling thread's lane: its own while it lives, given to another thread after it ends,
@@ -233,6 +242,7 @@ impl ProcessLimani {
                 instance: self.instance,
                 lane,
                 free: Arc::downgrade(&self.free_lanes),
+                stuck: false,
             });
             lane
         })
@@ -284,6 +294,7 @@ impl ProcessLimani {
             Ok(Err(error)) => Err(wire::error(method, &params, &error)),
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 lock(&self.shared.pending).remove(&id);
+                abandon_lane(self.instance);
                 Err(LimaniError::Timeout {
                     call: format!("{method} (harbor process {})", self.name),
                     after: self.command.call_timeout,
@@ -300,19 +311,33 @@ impl ProcessLimani {
 
 static INSTANCES: AtomicU64 = AtomicU64::new(0);
 
-/// A lane held by a kit thread; it goes back to its harbor's free lanes when the thread ends.
+/// A lane held by a kit thread; it goes back to its harbor's free lanes when the thread ends,
+/// unless a call of it is still running in the harbor (`stuck`): then it is never given again.
 struct LaneHold {
     instance: u64,
     lane: u64,
     free: std::sync::Weak<Mutex<Vec<u64>>>,
+    stuck: bool,
 }
 
 impl Drop for LaneHold {
     fn drop(&mut self) {
-        if let Some(free) = self.free.upgrade() {
+        if let (false, Some(free)) = (self.stuck, self.free.upgrade()) {
             lock(&free).push(self.lane);
         }
     }
+}
+
+/// Gives up the calling thread's lane of `instance`, whose call timed out and still runs in the
+/// harbor: the thread's next call takes a fresh lane rather than queue behind it.
+fn abandon_lane(instance: u64) {
+    HELD_LANES.with(|held| {
+        let mut held = held.borrow_mut();
+        if let Some(i) = held.iter().position(|h| h.instance == instance) {
+            let mut hold = held.remove(i);
+            hold.stuck = true;
+        }
+    });
 }
 
 thread_local! {
@@ -320,22 +345,30 @@ thread_local! {
 }
 
 /// Reads the handshake, then every reply, handing each to its caller.
-fn read_replies(stdout: impl BufRead, shared: &Shared, hello: mpsc::Sender<Value>) {
-    let mut lines = stdout.lines();
-    let first = lines.next().and_then(std::result::Result::ok);
-    match first.as_deref().map(serde_json::from_str::<Value>) {
-        Some(Ok(value)) => drop(hello.send(value)),
-        Some(Err(e)) => {
-            let shown: String = first.unwrap_or_default().chars().take(200).collect();
-            *lock(&shared.gone) = Some(format!(
-                "its first line was not a JSON handshake ({e}): {shown}"
-            ))
-        }
+fn read_replies(mut stdout: impl BufRead, shared: &Shared, hello: mpsc::Sender<Value>) {
+    let mut next = || lines::protocol_line(&mut stdout, lines::PROTOCOL_LINE_CAP);
+    match next() {
+        Some(Ok(first)) => match serde_json::from_str::<Value>(&first) {
+            Ok(value) => drop(hello.send(value)),
+            Err(e) => {
+                let shown: String = first.chars().take(200).collect();
+                *lock(&shared.gone) = Some(format!(
+                    "its first line was not a JSON handshake ({e}): {shown}"
+                ))
+            }
+        },
+        Some(Err(why)) => *lock(&shared.gone) = Some(why),
         None => {}
     }
     drop(hello); // the caller stops waiting for a handshake now
-    for line in lines {
-        let Ok(line) = line else { break };
+    while let Some(line) = next() {
+        let line = match line {
+            Ok(line) => line,
+            Err(why) => {
+                *lock(&shared.gone) = Some(why);
+                break;
+            }
+        };
         let reply: Value = match serde_json::from_str(&line) {
             Ok(v) => v,
             Err(e) => {
@@ -380,12 +413,24 @@ impl Drop for ProcessLimani {
         let mut child = lock(&self.child);
         for _ in 0..40 {
             if matches!(child.try_wait(), Ok(Some(_))) {
-                return;
+                break;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+        // Whatever is left of the harbor's group goes: children it started, or itself if stuck.
+        kill_group(&child);
         let _ = child.kill();
         let _ = child.wait();
+    }
+}
+
+/// SIGKILL to the harbor's whole process group (it leads its own, see `spawn`).
+fn kill_group(child: &Child) {
+    if let Ok(group) = i32::try_from(child.id()) {
+        // SAFETY: kill(2) has no memory effects; a negative pid names the group.
+        unsafe {
+            libc::kill(-group, libc::SIGKILL);
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Python harbors: the `limani_bridge` package, embedded so the kit needs no install step,
 //! and the command that serves a harbor class with it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::process::HarborCommand;
 
@@ -42,28 +42,38 @@ pub fn interpreter() -> String {
     std::env::var("LIMANI_PYTHON").unwrap_or_else(|_| "python3".to_owned())
 }
 
-/// Writes the embedded package once into a folder named by its content; returns the folder for `PYTHONPATH`.
-pub fn package_dir() -> std::io::Result<PathBuf> {
-    let hash = PACKAGE
-        .iter()
-        .flat_map(|(n, t)| n.bytes().chain(t.bytes()))
-        .fold(0xcbf29ce484222325u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
-        });
-    let root = std::env::temp_dir().join(format!("limani-bridge-{hash:016x}"));
-    let package = root.join("limani_bridge");
-    std::fs::create_dir_all(&package)?;
-    for (name, text) in PACKAGE {
-        let path = package.join(name);
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(*text) {
-            static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-            let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let partial = package.join(format!(".{name}.{}.{n}", std::process::id()));
-            std::fs::write(&partial, text)?;
-            std::fs::rename(&partial, &path)?;
-        }
-    }
-    Ok(root)
+/// Loads the embedded package from `LIMANI_BRIDGE_SOURCES` (no file is written: nothing another
+/// local user could plant or swap), then serves the harbor. It comes first on `sys.meta_path`,
+/// so an installed `limani_bridge` of another version never shadows the kit's own.
+const BOOTSTRAP: &str = r#"
+import importlib.abc, importlib.util, json, os, sys
+SOURCES = json.loads(os.environ.pop("LIMANI_BRIDGE_SOURCES"))
+class Embedded(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def key(self, name):
+        if name == "limani_bridge":
+            return "__init__"
+        if name.startswith("limani_bridge.") and name[14:] + ".py" in SOURCES:
+            return name[14:]
+    def find_spec(self, name, path=None, target=None):
+        key = self.key(name)
+        if key is not None:
+            return importlib.util.spec_from_loader(name, self, is_package=key == "__init__")
+    def create_module(self, spec):
+        return None
+    def exec_module(self, module):
+        key = self.key(module.__name__)
+        exec(compile(SOURCES[key + ".py"], "limani_bridge/%s.py" % key, "exec"), module.__dict__)
+sys.meta_path.insert(0, Embedded())
+from limani_bridge.__main__ import main
+sys.exit(main(sys.argv[1:]))
+"#;
+
+/// The embedded package as JSON: file name to source.
+fn sources() -> String {
+    let files: serde_json::Map<String, serde_json::Value> = (PACKAGE.iter())
+        .map(|(name, text)| ((*name).to_owned(), (*text).into()))
+        .collect();
+    serde_json::Value::Object(files).to_string()
 }
 
 /// The command that serves a Python harbor built as `Class(config)`.
@@ -72,7 +82,7 @@ pub fn command(
     python_path: &[impl AsRef<Path>],
     config: &str,
 ) -> std::io::Result<HarborCommand> {
-    let mut args = vec!["-m".to_owned(), "limani_bridge".to_owned()];
+    let mut args = Vec::new();
     match harbor {
         PythonHarbor::Class(plugin) => args.extend(["--plugin".to_owned(), plugin.clone()]),
         PythonHarbor::EntryPoint(name) => args.extend(["--entry-point".to_owned(), name.clone()]),
@@ -81,14 +91,14 @@ pub fn command(
         let dir = std::path::absolute(dir.as_ref())?;
         args.extend(["--python-path".to_owned(), dir.display().to_string()]);
     }
-    args.extend(["--config".to_owned(), config.to_owned()]);
-    let mut command = HarborCommand::new(interpreter(), args);
-    let mut path = package_dir()?.display().to_string();
-    if let Ok(existing) = std::env::var("PYTHONPATH") {
-        path = format!("{path}:{existing}");
-    }
+    let label = format!("{} -m limani_bridge {}", interpreter(), args.join(" "));
+    let bootstrap = ["-c".to_owned(), BOOTSTRAP.to_owned()];
+    let mut command = HarborCommand::new(interpreter(), bootstrap.into_iter().chain(args));
+    command.label = Some(label);
+    // The config may hold a password: it goes by the environment, never on a command line.
     command.env = vec![
-        ("PYTHONPATH".to_owned(), path),
+        ("LIMANI_BRIDGE_SOURCES".to_owned(), sources()),
+        ("LIMANI_BRIDGE_CONFIG".to_owned(), config.to_owned()),
         ("PYTHONUTF8".to_owned(), "1".to_owned()),
         ("PYTHONUNBUFFERED".to_owned(), "1".to_owned()),
     ];

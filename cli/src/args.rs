@@ -7,7 +7,7 @@ use conformance::Revision;
 
 pub const USAGE: &str = "usage:
   limani certify TARGET [--only ID]... [--skip ID]... [--timeout SECONDS]
-                        [--revision seed|chaos07] [--no-reopen] [--strict]
+                        [--revision seed|chaos07] [--no-reopen] [--strict] [--in-place]
                         [--python-path DIR]... [--config JSON]
                         [--json FILE] [--junit FILE] [--markdown FILE]
   limani replay TRACE TARGET [certify's options]   replay a session trace beside the model
@@ -17,7 +17,9 @@ pub const USAGE: &str = "usage:
 
 targets:
   sqlite::memory:          the reference SQLite harbor, in memory
-  sqlite:PATH              the reference SQLite harbor on a file (durability checked by reopening it)
+  sqlite:PATH              the reference SQLite harbor on a file (durability checked by reopening it);
+                           an existing database is certified on a private copy (--in-place: the
+                           file itself, if it is a Ch-rima logbook; the kit's runs removed after)
   postgres://URL           the reference PostgreSQL harbor on that server (a fresh schema, dropped after)
   postgres:docker          ... on a new container through testcontainers ($LIMANI_POSTGRES_IMAGE)
   postgres:local           ... on a throwaway local cluster (initdb/pg_ctl)
@@ -31,6 +33,9 @@ A process harbor is restarted for each check and reopened by starting it again
 ID is a check (timespan::half_open) or a group (timespan).
 --strict counts recommended checks as required: every check must pass.
 exit status: 0 every required check passed, 1 a required check failed, 2 usage error";
+
+/// The longest `--timeout` (a day): anything longer is a typo, and too long for a `Duration`.
+const MAX_TIMEOUT_SECS: f64 = 86_400.0;
 
 pub enum Target {
     SqliteMemory,
@@ -70,6 +75,7 @@ pub struct Certify {
     pub python_path: Vec<PathBuf>,
     pub config: String,
     pub strict: bool,
+    pub in_place: bool,
 }
 
 pub enum Command {
@@ -147,6 +153,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
                 python_path: Vec::new(),
                 config: "{}".to_owned(),
                 strict: false,
+                in_place: false,
             };
             while let Some(flag) = args.next() {
                 let mut value = || args.next().cloned().ok_or(format!("{flag} needs a value"));
@@ -158,13 +165,16 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
                         let secs: f64 = v
                             .parse()
                             .map_err(|_| format!("--timeout takes seconds, not {v:?}"))?;
-                        if !(secs > 0.0 && secs.is_finite()) {
-                            return Err(format!("--timeout must be positive, not {v}"));
+                        if !(secs > 0.0 && secs <= MAX_TIMEOUT_SECS) {
+                            return Err(format!(
+                                "--timeout takes seconds from 0 to {MAX_TIMEOUT_SECS} (a day), not {v}"
+                            ));
                         }
                         certify.timeout = Duration::from_secs_f64(secs);
                     }
                     "--no-reopen" => certify.reopen = false,
                     "--strict" => certify.strict = true,
+                    "--in-place" => certify.in_place = true,
                     "--python-path" => certify.python_path.push(value()?.into()),
                     "--config" => {
                         let v = value()?;

@@ -2,6 +2,7 @@
 //! Exit status: 0 when every required check passes, 1 when one fails, 2 on a usage error.
 
 mod args;
+mod sqlite_target;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -15,6 +16,10 @@ use conformance::{Level, Limani, Revision, Suite};
 use reference::{PgServer, PgStore, SqliteLimani};
 
 fn main() -> ExitCode {
+    if let Err(message) = conformance::property::Settings::from_env() {
+        eprintln!("limani: {message}");
+        return ExitCode::from(2);
+    }
     let argv: Vec<String> = std::env::args().skip(1).collect();
     match args::parse(&argv) {
         Ok(Command::Help) => {
@@ -78,6 +83,8 @@ fn harbor_command(c: &Certify) -> Result<Option<HarborCommand>, String> {
     .map_err(|e| format!("cannot prepare the Python bridge: {e}"))?;
     // A hung call fails a moment after the check's own time limit has named it.
     command.call_timeout = c.timeout + Duration::from_secs(1);
+    // Starting may take as long as a call may (a slow import, a server to reach).
+    command.start_timeout = command.start_timeout.max(c.timeout);
     Ok(Some(command))
 }
 
@@ -112,15 +119,24 @@ fn suite_for(c: &Certify) -> Result<Suite, (u8, String)> {
             }
         }
         (Target::SqliteFile(path), None) => {
-            SqliteLimani::open(path)
+            let target = sqlite_target::prepare(path, c.in_place).map_err(|e| (2, e))?;
+            if target.copy.is_some() {
+                eprintln!(
+                    "limani: {} exists: certifying a private copy (--in-place: the file itself)",
+                    path.display()
+                );
+            }
+            SqliteLimani::open(&target.path)
                 .map_err(|e| (2, format!("cannot open {}: {e}", path.display())))?;
-            let (open, reopen) = (path.clone(), path.clone());
+            let target = Arc::new(target);
+            let (open, reopen) = (target.clone(), target);
             let suite =
-                Suite::new(move || SqliteLimani::open(&open).expect("open the SQLite harbor"))
+                Suite::new(move || SqliteLimani::open(&open.path).expect("open the SQLite harbor"))
                     .revision(c.revision);
             match c.reopen {
-                true => suite
-                    .reopen(move || SqliteLimani::open(&reopen).expect("reopen the SQLite harbor")),
+                true => suite.reopen(move || {
+                    SqliteLimani::open(&reopen.path).expect("reopen the SQLite harbor")
+                }),
                 false => suite,
             }
         }
@@ -154,10 +170,30 @@ fn suite_for(c: &Certify) -> Result<Suite, (u8, String)> {
 }
 
 /// `limani replay`: one session trace, played on the target beside the model.
+/// The largest trace `limani replay` reads: far above any session the kit writes.
+const TRACE_CAP: u64 = 64 << 20;
+
+/// A trace file's text, refused past `TRACE_CAP` rather than read into memory whole.
+fn read_bounded(path: &std::path::Path) -> Result<String, String> {
+    use std::io::Read;
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut text = String::new();
+    file.take(TRACE_CAP + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    match text.len() as u64 > TRACE_CAP {
+        true => Err(format!(
+            "{} is larger than {} MiB: not a trace the kit wrote",
+            path.display(),
+            TRACE_CAP >> 20
+        )),
+        false => Ok(text),
+    }
+}
+
 fn run_replay(trace: &std::path::Path, c: &Certify) -> ExitCode {
-    let parsed = std::fs::read_to_string(trace)
-        .map_err(|e| format!("cannot read {}: {e}", trace.display()))
-        .and_then(|text| conformance::property::parse_trace(&text));
+    let parsed = read_bounded(trace).and_then(|text| conformance::property::parse_trace(&text));
     let (steps, concurrent, readers) = match parsed {
         Ok(trace) => trace,
         Err(message) => {
@@ -295,6 +331,15 @@ fn run_certify(c: &Certify) -> ExitCode {
                 eprintln!("limani: cannot write {}: {e}", path.display());
                 return ExitCode::from(2);
             }
+        }
+    }
+    if let (Target::SqliteFile(path), true) = (&c.target, c.in_place) {
+        match sqlite_target::remove_kit_runs(path) {
+            Ok(runs) => eprintln!(
+                "limani: removed the kit's {runs} runs from {}",
+                path.display()
+            ),
+            Err(e) => eprintln!("limani: {e}"),
         }
     }
     let mut stdout = std::io::stdout().lock();

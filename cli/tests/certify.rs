@@ -3,8 +3,13 @@
 use std::process::Command;
 
 fn limani(args: &[&str]) -> (i32, String, String) {
+    limani_with(args, &[])
+}
+
+fn limani_with(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_limani"))
         .args(args)
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
@@ -89,6 +94,8 @@ fn usage_errors_exit_2() {
         &["certify"][..],
         &["certify", "mysql://x"],
         &["certify", "sqlite::memory:", "--timeout", "soon"],
+        &["certify", "sqlite::memory:", "--timeout", "1e300"],
+        &["certify", "sqlite::memory:", "--timeout", "-5"],
         &["certify", "sqlite::memory:", "--only", "no::such_check"],
         &["frobnicate"],
     ] {
@@ -140,4 +147,102 @@ fn postgres_targets_certify_the_postgres_harbor() {
     );
     let (code, _, stderr) = limani(&["certify", "postgres:nowhere"]);
     assert_eq!(code, 2, "{stderr}");
+}
+
+#[test]
+fn malformed_property_settings_are_one_clear_error() {
+    for (name, value) in [
+        ("LIMANI_CASES", "abc"),
+        ("LIMANI_CASES", "0"),
+        ("LIMANI_CASES", "-5"),
+        ("LIMANI_SEED", "x"),
+    ] {
+        let (code, _, stderr) = limani_with(&["certify", "sqlite::memory:"], &[(name, value)]);
+        assert_eq!(code, 2, "{name}={value}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!("limani: {name} must be")),
+            "{stderr}"
+        );
+    }
+}
+
+/// A user's existing logbook is certified on a private copy: not one byte of it changes.
+#[test]
+fn an_existing_logbook_is_certified_on_a_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ch-rima.db");
+    user_logbook(&db);
+    let files = || {
+        let mut files: Vec<_> = (std::fs::read_dir(dir.path()).unwrap())
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        files.sort();
+        files
+    };
+    let (before, beside) = (std::fs::read(&db).unwrap(), files());
+    let (code, stdout, stderr) = limani(&[
+        "certify",
+        &format!("sqlite:{}", db.display()),
+        "--only",
+        "lifecycle",
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stderr.contains("certifying a private copy"), "{stderr}");
+    assert!(
+        std::fs::read(&db).unwrap() == before,
+        "the user's logbook changed"
+    );
+    assert_eq!(files(), beside, "files beside it changed");
+}
+
+/// `--in-place` certifies the file itself and takes the kit's runs out again; a database with
+/// tables Ch-rima does not make is refused.
+#[test]
+fn in_place_keeps_only_the_users_runs_and_refuses_a_foreign_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ch-rima.db");
+    user_logbook(&db);
+    let target = format!("sqlite:{}", db.display());
+    let (code, stdout, stderr) = limani(&["certify", &target, "--only", "lifecycle", "--in-place"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let runs: Vec<String> = rusqlite::Connection::open(&db)
+        .unwrap()
+        .prepare("SELECT id FROM runs")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(runs, ["chaos-1769462953-7451800858269"]);
+    let foreign = dir.path().join("app.db");
+    rusqlite::Connection::open(&foreign)
+        .unwrap()
+        .execute("CREATE TABLE users (id INTEGER)", [])
+        .unwrap();
+    let before = std::fs::read(&foreign).unwrap();
+    let (code, _, stderr) = limani(&[
+        "certify",
+        &format!("sqlite:{}", foreign.display()),
+        "--in-place",
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("holds tables Ch-rima does not make (users)"),
+        "{stderr}"
+    );
+    assert!(std::fs::read(&foreign).unwrap() == before);
+}
+
+/// A logbook with one real run, as Ch-aOS leaves it.
+fn user_logbook(db: &std::path::Path) {
+    use conformance::{suite::sample, Limani, Revision};
+    let harbor = reference::SqliteLimani::open(db).unwrap();
+    harbor.init_db().unwrap();
+    harbor
+        .create_run(&sample::run(
+            "chaos-1769462953-7451800858269",
+            Revision::Chaos07,
+        ))
+        .unwrap();
+    drop(harbor);
 }

@@ -12,9 +12,13 @@ const TRACE: &str = r#"{"limani_trace":1,"concurrent":false,"readers":1,"steps":
   {"do":"timespan","run":0,"start":1769462954.0,"end":1769462954.25}]}"#;
 
 fn replay(target: &str, extra: &[&str]) -> (i32, String) {
+    replay_trace(TRACE, target, extra)
+}
+
+fn replay_trace(text: &str, target: &str, extra: &[&str]) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("trace.json");
-    std::fs::write(&trace, TRACE).unwrap();
+    std::fs::write(&trace, text).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_limani"))
         .arg("replay")
         .arg(&trace)
@@ -58,4 +62,12 @@ fn a_trace_shows_the_defect_of_a_broken_python_harbor() {
             && out.contains("differs from the contract"),
         "{out}"
     );
+}
+
+#[test]
+fn a_trace_asking_for_absurd_threads_is_refused() {
+    let trace = TRACE.replace("\"readers\":1", "\"readers\":18446744073709551615");
+    let (code, out) = replay_trace(&trace, "sqlite::memory:", &[]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("\"readers\" is from 1 to 8"), "{out}");
 }

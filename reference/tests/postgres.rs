@@ -117,3 +117,68 @@ fn the_server_comes_from_the_url_first() {
         ("LIMANI_POSTGRES_URL", local.url())
     );
 }
+
+/// Schema names are kept exactly: two names that differ in case are two stores, reserved words
+/// and leading digits work, and a name PostgreSQL would cut to 63 bytes is refused.
+#[test]
+fn schema_names_are_quoted_not_folded() {
+    use conformance::{suite::sample, Limani, Revision};
+    use reference::PostgresLimani;
+    let Some(server) = server("a local cluster", PgServer::local) else {
+        return;
+    };
+    let names = ["MyStore", "mystore", "select", "1abc", "with \"quote\""];
+    let harbors = names.map(|name| PostgresLimani::open(server.url(), name).unwrap());
+    for harbor in &harbors {
+        harbor.init_db().unwrap();
+    }
+    harbors[0]
+        .create_run(&sample::run("run-1", Revision::Chaos07))
+        .unwrap();
+    assert!(harbors[0].get_run_data("run-1").unwrap().is_some());
+    assert!(
+        harbors[1].get_run_data("run-1").unwrap().is_none(),
+        "MyStore and mystore share one schema"
+    );
+    let long = "x".repeat(64);
+    assert!(PostgresLimani::open(server.url(), &long).is_err());
+}
+
+/// The kit's own servers want a password (a random one, in their URL) and are reached on the
+/// loopback only: no other local user walks in as superuser.
+#[test]
+fn the_kits_servers_want_a_password_and_listen_on_loopback_only() {
+    type Start = fn() -> Result<PgServer, String>;
+    let kinds: [(&str, Start); 2] = [
+        ("a local cluster", PgServer::local),
+        ("testcontainers", PgServer::docker),
+    ];
+    for (kind, start) in kinds {
+        let Some(server) = server(kind, start) else {
+            continue;
+        };
+        let url = server.url();
+        let (userinfo, host) = url["postgres://".len()..].split_once('@').unwrap();
+        let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
+        assert!(host.starts_with("127.0.0.1:"), "{url}");
+        let without = format!("postgres://{user}@{host}");
+        let refused = postgres::Client::connect(&without, postgres::NoTls).err();
+        let refused = refused.map(|e| format!("{e:?}")).unwrap_or_default();
+        assert!(
+            refused.contains("password"),
+            "{kind}: no password asked: {refused:?}"
+        );
+        if let Some(id) = server.origin().strip_prefix("container ") {
+            let id = id.rsplit_once('(').unwrap().1.trim_end_matches(')');
+            let out = std::process::Command::new("docker")
+                .args(["port", id, "5432/tcp"])
+                .output()
+                .unwrap();
+            let published = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                published.lines().all(|l| l.starts_with("127.0.0.1:")) && !published.is_empty(),
+                "published on {published:?}"
+            );
+        }
+    }
+}

@@ -16,7 +16,8 @@ def main(argv=None):
     source.add_argument("--plugin", help="the harbor class, as module:Class")
     source.add_argument("--entry-point", help="a harbor registered in the entry-point group chaos.limanis")
     parser.add_argument("--python-path", action="append", default=[], help="a folder to import from (repeatable)")
-    parser.add_argument("--config", default="{}", help="the config dict given to the harbor, as JSON")
+    parser.add_argument("--config", default=os.environ.pop("LIMANI_BRIDGE_CONFIG", "{}"),
+                        help="the config dict given to the harbor, as JSON (default: $LIMANI_BRIDGE_CONFIG)")
     args = parser.parse_args(argv)
     try:
         config = json.loads(args.config)

@@ -37,19 +37,40 @@ pub struct Settings {
 pub const DEFAULT_CASES: u32 = 128;
 
 impl Default for Settings {
+    /// The defaults, with `LIMANI_CASES` and `LIMANI_SEED` applied; panics with a clear message
+    /// when one of them is set but is not a number (see [`Settings::from_env`]).
     fn default() -> Self {
-        let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
+        Self::from_env().unwrap_or_else(|message| panic!("{message}"))
+    }
+}
+
+impl Settings {
+    /// The defaults, with `LIMANI_CASES` (1 to 2^32 - 1) and `LIMANI_SEED` (a u64) applied;
+    /// an error names a variable that is set but malformed.
+    pub fn from_env() -> Result<Self, String> {
+        let env = |name: &str| match std::env::var(name) {
+            Ok(text) => text
+                .trim()
+                .parse::<u64>()
+                .map(Some)
+                .map_err(|_| format!("{name} must be a whole number, not {text:?}")),
+            Err(_) => Ok(None),
+        };
+        let cases = match env("LIMANI_CASES")? {
+            None => DEFAULT_CASES,
+            Some(n) => u32::try_from(n)
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or_else(|| format!("LIMANI_CASES must be from 1 to {}, not {n}", u32::MAX))?,
+        };
         let clock = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(1, |d| d.as_nanos() as u64);
-        let cases = env("LIMANI_CASES")
-            .and_then(|c| u32::try_from(c).ok())
-            .unwrap_or(DEFAULT_CASES);
-        Settings {
+        Ok(Settings {
             cases,
-            seed: env("LIMANI_SEED").unwrap_or(clock),
+            seed: env("LIMANI_SEED")?.unwrap_or(clock),
             regressions: None,
-        }
+        })
     }
 }
 
@@ -161,6 +182,9 @@ fn report(
     }
 }
 
+/// The most reader threads a trace may ask for (the kit writes 1).
+const MAX_READERS: u64 = 8;
+
 /// A trace written by a failure, parsed back.
 pub fn parse_trace(text: &str) -> Result<(Vec<Action>, bool, usize), String> {
     let value: serde_json::Value =
@@ -178,10 +202,15 @@ pub fn parse_trace(text: &str) -> Result<(Vec<Action>, bool, usize), String> {
         .get("concurrent")
         .and_then(serde_json::Value::as_bool)
         .unwrap_or(false);
-    let readers = value
-        .get("readers")
-        .and_then(serde_json::Value::as_u64)
-        .unwrap_or(1)
-        .max(1) as usize;
+    let readers = match value.get("readers").map(serde_json::Value::as_u64) {
+        None => 1,
+        Some(Some(n @ 1..=MAX_READERS)) => n as usize,
+        Some(other) => {
+            return Err(format!(
+                "\"readers\" is from 1 to {MAX_READERS}, not {}",
+                other.map_or("a non-number".to_owned(), |n| n.to_string())
+            ))
+        }
+    };
     Ok((steps, concurrent, readers))
 }

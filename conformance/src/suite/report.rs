@@ -60,7 +60,7 @@ impl CheckResult {
             clause: check.clause.to_owned(),
             outcome,
             duration_ms: ms(took),
-            message,
+            message: message.map(|m| printable(&m)),
         }
     }
 
@@ -78,7 +78,7 @@ impl Report {
         strict: bool,
     ) -> Self {
         Report {
-            harbor: harbor.to_owned(),
+            harbor: printable(harbor),
             results,
             duration_ms: ms(took),
             strict,
@@ -227,15 +227,34 @@ impl Report {
             );
         }
         for r in self.results.iter().filter(|r| r.outcome == Outcome::Failed) {
-            let _ = writeln!(
-                out,
-                "\n### `{}`\n\n```text\n{}\n```",
-                r.id,
-                r.message.as_deref().unwrap_or("")
-            );
+            let message = r.message.as_deref().unwrap_or("");
+            let fence = fence_for(message);
+            let _ = writeln!(out, "\n### `{}`\n\n{fence}text\n{message}\n{fence}", r.id);
         }
         out
     }
+}
+
+/// Text from a harbor made safe for a terminal and a file: control characters (ANSI colours,
+/// title-setting escapes, bells) are shown as `\u{1b}`, never sent as they are.
+fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A Markdown code fence longer than any run of backticks in `text`, so the text cannot close it.
+fn fence_for(text: &str) -> String {
+    let longest = (text.split(|c| c != '`')).map(str::len).max().unwrap_or(0);
+    "`".repeat(longest.max(2) + 1)
 }
 
 /// Escapes text for XML attributes and content; drops characters XML 1.0 cannot hold.
@@ -255,4 +274,44 @@ fn xml(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::suite::Level;
+
+    fn report_with(message: &str) -> Report {
+        let check = crate::suite::all_checks()[0];
+        let result = CheckResult::new(
+            &check,
+            Outcome::Failed,
+            Duration::ZERO,
+            Some(message.into()),
+        );
+        assert_eq!(result.level, Level::Required);
+        Report::new("harbor\u{1b}[2J", vec![result], Duration::ZERO, false)
+    }
+
+    #[test]
+    fn harbor_text_cannot_drive_the_terminal() {
+        let report = report_with("boom \u{1b}]0;pwned\u{7} \u{1b}[31mred\r");
+        for text in [report.to_text(), report.to_markdown(), report.to_json()] {
+            assert!(
+                !text.contains('\u{1b}') && !text.contains('\u{7}'),
+                "{text}"
+            );
+        }
+        assert!(report.to_text().contains("boom \\u{1b}]0;pwned\\u{7}"));
+    }
+
+    #[test]
+    fn harbor_text_cannot_close_the_markdown_fence() {
+        let markdown = report_with("a ``` fence ```` and more").to_markdown();
+        let fence = "`````";
+        assert!(
+            markdown.contains(&format!("{fence}text\na ``` fence ```` and more\n{fence}")),
+            "{markdown}"
+        );
+    }
 }

@@ -119,6 +119,7 @@ pub(crate) fn run_check(check: &Check, factory: &Factory, settings: &Settings) -
         );
     }
     let result = verdict.recv_timeout(settings.timeout);
+    let abandoned = result.is_err();
     let probe = slot.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let failure = match result {
         Ok(Ok(())) => return CheckResult::new(check, Outcome::Passed, started.elapsed(), None),
@@ -141,5 +142,12 @@ pub(crate) fn run_check(check: &Check, factory: &Factory, settings: &Settings) -
         }
     };
     let text = message(check, &failure, probe.as_ref(), settings);
+    if abandoned {
+        // The check is abandoned: its harbor is stopped (a process harbor is killed with all it
+        // started), so that its hung call ends and nothing of it outlives the suite.
+        if let Some(probe) = &probe {
+            probe.crash();
+        }
+    }
     CheckResult::new(check, Outcome::Failed, started.elapsed(), Some(text))
 }

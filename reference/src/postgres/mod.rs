@@ -99,19 +99,9 @@ impl PostgresLimani {
         json: JsonColumn,
         time: TimeColumn,
     ) -> Result<Self> {
-        if schema.is_empty()
-            || !schema
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
-            return Err(LimaniError::invalid(
-                "schema",
-                format!("{schema:?}: use letters, digits and _"),
-            ));
-        }
         let harbor = PostgresLimani {
             url: url.to_owned(),
-            schema: schema.to_owned(),
+            schema: quoted(schema)?,
             sql: Sql::new(json, time),
             idle: Mutex::default(),
         };
@@ -422,9 +412,26 @@ impl PgStore {
 
 impl Drop for PgStore {
     fn drop(&mut self) {
-        if let Ok(mut client) = Client::connect(&self.url, NoTls) {
-            let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema));
+        if let (Ok(mut client), Ok(schema)) =
+            (Client::connect(&self.url, NoTls), quoted(&self.schema))
+        {
+            let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
         }
+    }
+}
+
+/// A schema name as a quoted identifier: kept exactly (case, reserved words, leading digits),
+/// never cut. PostgreSQL keeps 63 bytes of a name and cannot hold a NUL: longer or NUL names
+/// are refused, as two long names would otherwise share one schema.
+fn quoted(schema: &str) -> Result<String> {
+    match schema {
+        "" => Err(LimaniError::invalid("schema", "an empty name")),
+        s if s.len() > 63 => Err(LimaniError::invalid(
+            "schema",
+            format!("{s:?} is {} bytes; PostgreSQL keeps 63", s.len()),
+        )),
+        s if s.contains('\0') => Err(LimaniError::invalid("schema", format!("{s:?} holds a NUL"))),
+        s => Ok(format!("\"{}\"", s.replace('"', "\"\""))),
     }
 }
 

@@ -30,7 +30,7 @@ enum Keep {
 }
 
 impl PgServer {
-    /// The connection URL (user `postgres`, no password on the kit's own servers).
+    /// The connection URL (user `postgres`; the kit's own servers have a random password in it).
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -89,19 +89,20 @@ impl PgServer {
             Some((repository, tag)) if !tag.contains('/') => (repository, tag),
             _ => (name.as_str(), "latest"),
         };
+        let password = random_password()?;
         let container = GenericImage::new(repository, tag)
             .with_exposed_port(5432.tcp())
             .with_wait_for(WaitFor::message_on_stderr("ready to accept connections"))
             .with_env_var("POSTGRES_USER", "postgres")
-            .with_env_var("POSTGRES_HOST_AUTH_METHOD", "trust")
+            .with_env_var("POSTGRES_PASSWORD", &password)
+            .with_host_config_modifier(publish_on_loopback)
             .with_startup_timeout(PATIENCE)
             .start()
             .map_err(|e| format!("{name}: {e}"))?;
         let port = container
             .get_host_port_ipv4(5432)
             .map_err(|e| e.to_string())?;
-        let host = container.get_host().map_err(|e| e.to_string())?;
-        let url = format!("postgres://postgres@{host}:{port}/postgres");
+        let url = format!("postgres://postgres:{password}@127.0.0.1:{port}/postgres");
         super::wait_ready(&url, PATIENCE)?;
         Ok(PgServer {
             url,
@@ -113,7 +114,10 @@ impl PgServer {
     /// A throwaway cluster from the installed binaries, on a free port of 127.0.0.1.
     pub fn local() -> Result<PgServer, String> {
         let cluster = LocalCluster::start()?;
-        let url = format!("postgres://postgres@127.0.0.1:{}/postgres", cluster.port);
+        let url = format!(
+            "postgres://postgres:{}@127.0.0.1:{}/postgres",
+            cluster.password, cluster.port
+        );
         super::wait_ready(&url, PATIENCE)?;
         Ok(PgServer {
             url,
@@ -123,6 +127,32 @@ impl PgServer {
     }
 }
 
+/// Publishes the container's port on 127.0.0.1 only, never on every interface of the machine.
+fn publish_on_loopback(host: &mut testcontainers::bollard::models::HostConfig) {
+    let binding = testcontainers::bollard::models::PortBinding {
+        host_ip: Some("127.0.0.1".to_owned()),
+        host_port: Some(String::new()),
+    };
+    host.publish_all_ports = Some(false);
+    host.port_bindings = Some([("5432/tcp".to_owned(), Some(vec![binding]))].into());
+}
+
+/// 32 hex digits from the kernel's random source: the password of a server the kit starts.
+fn random_password() -> Result<String, String> {
+    let mut bytes = [0u8; 16];
+    std::io::Read::read_exact(
+        &mut std::fs::File::open("/dev/urandom").map_err(|e| e.to_string())?,
+        &mut bytes,
+    )
+    .map_err(|e| format!("/dev/urandom: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// `text` as one word for the shell `pg_ctl -o` hands its options to.
+fn shell_quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
 fn image_name() -> String {
     std::env::var("LIMANI_POSTGRES_IMAGE")
         .ok()
@@ -130,13 +160,16 @@ fn image_name() -> String {
         .unwrap_or_else(|| "postgres:16-alpine".to_owned())
 }
 
-/// A cluster made by `initdb` in a temporary folder, run by `pg_ctl`, removed on drop.
+/// A cluster made by `initdb` in a private temporary folder (its socket too), with a random
+/// password, run by `pg_ctl`, removed on drop.
 struct LocalCluster {
     bin: PathBuf,
     dir: PathBuf,
     port: u16,
     /// When started as root, the cluster runs as this user (PostgreSQL refuses root).
     user: Option<String>,
+    /// The password of user `postgres` (scram-sha-256, on TCP and on the socket alike).
+    password: String,
 }
 
 /// The folder of `initdb` and `pg_ctl`: on PATH, else Debian's `/usr/lib/postgresql/N/bin`.
@@ -202,32 +235,44 @@ impl LocalCluster {
         } else {
             None
         };
+        // The password file sits in the private folder only while initdb reads it.
+        let password = random_password()?;
+        let pwfile = guard.path().join("pwfile");
+        std::fs::write(&pwfile, format!("{password}\n")).map_err(|e| e.to_string())?;
+        if let Some(user) = &user {
+            let (uid, gid) = user_ids(user).unwrap_or_default();
+            std::os::unix::fs::chown(&pwfile, Some(uid), Some(gid)).map_err(|e| e.to_string())?;
+        }
         let port = free_port()?;
         let mut cluster = LocalCluster {
             bin,
             dir: guard.keep(),
             port,
             user,
+            password,
         };
         let data = cluster.dir.join("data");
-        cluster.run(
+        let initdb = cluster.run(
             "initdb",
             &[
                 "-D",
                 &data.display().to_string(),
                 "-U",
                 "postgres",
-                "--auth=trust",
+                "--auth=scram-sha-256",
+                &format!("--pwfile={}", pwfile.display()),
                 "-E",
                 "UTF8",
                 "--locale=C.UTF-8",
                 "-N",
             ],
-        )?;
+        );
+        let _ = std::fs::remove_file(&pwfile);
+        initdb?;
         let options = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
             cluster.port,
-            cluster.dir.display()
+            shell_quoted(&cluster.dir.display().to_string())
         );
         let log = cluster.dir.join("log");
         for _ in 0..3 {
@@ -285,5 +330,26 @@ impl Drop for LocalCluster {
         let data = self.dir.join("data").display().to_string();
         let _ = self.run("pg_ctl", &["-D", &data, "-m", "immediate", "-w", "stop"]);
         let _ = std::fs::remove_dir_all(Path::new(&self.dir));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pg_ctl_options_keep_a_folder_as_one_word() {
+        let quoted = shell_quoted("/tmp/it's a dir");
+        let out = Command::new("sh")
+            .args(["-c", &format!("printf '%s|' {quoted}")])
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "/tmp/it's a dir|");
+    }
+
+    #[test]
+    fn passwords_are_random() {
+        let (a, b) = (random_password().unwrap(), random_password().unwrap());
+        assert!(a.len() == 32 && a != b);
     }
 }
