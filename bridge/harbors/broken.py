@@ -134,15 +134,15 @@ class SecretsDumpedAsIs(GoodSqlite):
 
 class StartsAHelper(GoodSqlite):
     """Starts a helper process of its own (as a harbor with a local proxy might) and writes its
-    pid to config["helper_pid_file"]: the kit must stop it with the harbor."""
+    pid, a line per harbor, to config["helper_pid_file"]: the kit must stop it with the harbor."""
 
     def __init__(self, config):
         super().__init__(config)
         import subprocess
 
         helper = subprocess.Popen(["sleep", "300"])
-        with open(self.config["helper_pid_file"], "w") as f:
-            f.write(str(helper.pid))
+        with open(self.config["helper_pid_file"], "a") as f:
+            f.write("%d\n" % helper.pid)
 
 
 class HangsWithAHelper(StartsAHelper, SleepsForever):

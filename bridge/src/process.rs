@@ -121,6 +121,7 @@ impl ProcessLimani {
                     format!("cannot start `{}`: {e}", command.shown()),
                 )
             })?;
+        lock(&LIVE_GROUPS).push(child.id());
         let shared = Arc::new(Shared::default());
         let (stdout, stderr) = (
             child.stdout.take().expect("piped stdout"),
@@ -142,6 +143,7 @@ impl ProcessLimani {
         std::thread::spawn(move || read_replies(BufReader::new(stdout), &reader, hello_tx));
         let mut fail = |why: String| {
             // Reap the process and read its stderr to the end, so the diagnosis is whole.
+            kill_group(&child);
             let _ = child.kill();
             let _ = child.wait();
             // (a grandchild may hold stderr open: wait a moment, not for ever)
@@ -424,9 +426,25 @@ impl Drop for ProcessLimani {
     }
 }
 
+/// The process groups of the harbors alive in this process, for [`kill_all`].
+static LIVE_GROUPS: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// Kills every harbor this process started and has not stopped yet, with all they started (for
+/// an interrupted run: Ctrl-C reaches no harbor, each leads a process group of its own).
+pub fn kill_all() {
+    for group in lock(&LIVE_GROUPS).drain(..) {
+        kill_pid_group(group);
+    }
+}
+
 /// SIGKILL to the harbor's whole process group (it leads its own, see `spawn`).
 fn kill_group(child: &Child) {
-    if let Ok(group) = i32::try_from(child.id()) {
+    lock(&LIVE_GROUPS).retain(|&g| g != child.id());
+    kill_pid_group(child.id());
+}
+
+fn kill_pid_group(group: u32) {
+    if let Ok(group) = i32::try_from(group) {
         // SAFETY: kill(2) has no memory effects; a negative pid names the group.
         unsafe {
             libc::kill(-group, libc::SIGKILL);

@@ -32,7 +32,8 @@ A process harbor is restarted for each check and reopened by starting it again
 
 ID is a check (timespan::half_open) or a group (timespan).
 --strict counts recommended checks as required: every check must pass.
-exit status: 0 every required check passed, 1 a required check failed, 2 usage error";
+exit status: 0 every required check passed, 1 a required check failed, 2 usage error,
+130 interrupted (Ctrl-C, SIGTERM: what the run started is removed first)";
 
 /// The longest `--timeout` (a day): anything longer is a typo, and too long for a `Duration`.
 const MAX_TIMEOUT_SECS: f64 = 86_400.0;

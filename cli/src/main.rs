@@ -2,6 +2,7 @@
 //! Exit status: 0 when every required check passes, 1 when one fails, 2 on a usage error.
 
 mod args;
+mod interrupt;
 mod sqlite_target;
 
 use std::io::Write;
@@ -16,6 +17,7 @@ use conformance::{Level, Limani, Revision, Suite};
 use reference::{PgServer, PgStore, SqliteLimani};
 
 fn main() -> ExitCode {
+    interrupt::install();
     if let Err(message) = conformance::property::Settings::from_env() {
         eprintln!("limani: {message}");
         return ExitCode::from(2);
@@ -128,6 +130,10 @@ fn suite_for(c: &Certify) -> Result<Suite, (u8, String)> {
             }
             SqliteLimani::open(&target.path)
                 .map_err(|e| (2, format!("cannot open {}: {e}", path.display())))?;
+            if let Some(copy) = &target.copy {
+                let folder = copy.path().to_owned();
+                interrupt::on_interrupt(move || drop(std::fs::remove_dir_all(&folder)));
+            }
             let target = Arc::new(target);
             let (open, reopen) = (target.clone(), target);
             let suite =
@@ -150,7 +156,14 @@ fn suite_for(c: &Certify) -> Result<Suite, (u8, String)> {
             .map_err(|e| (1, format!("no PostgreSQL server: {e}")))?;
             eprintln!("limani: PostgreSQL from {}", server.origin());
             let store = Arc::new(PgStore::fresh(server.url()).map_err(|e| (1, e.to_string()))?);
-            let (open, reopen, server) = (store.clone(), store, Arc::new(server));
+            let server = Arc::new(server);
+            // Weak: the registry must not keep them alive past a normal end.
+            let (kept_store, kept_server) = (Arc::downgrade(&store), Arc::downgrade(&server));
+            interrupt::on_interrupt(move || {
+                kept_store.upgrade().inspect(|store| store.teardown());
+                kept_server.upgrade().inspect(|server| server.teardown());
+            });
+            let (open, reopen) = (store.clone(), store);
             let suite = Suite::new(move || {
                 let _server = &server; // the server lives as long as the suite
                 open.open().expect("open the PostgreSQL harbor")

@@ -410,13 +410,20 @@ impl PgStore {
     }
 }
 
-impl Drop for PgStore {
-    fn drop(&mut self) {
+impl PgStore {
+    /// Drops the store's schema now, from any thread (for an interrupted run). Idempotent.
+    pub fn teardown(&self) {
         if let (Ok(mut client), Ok(schema)) =
             (Client::connect(&self.url, NoTls), quoted(&self.schema))
         {
             let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
         }
+    }
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        self.teardown();
     }
 }
 

@@ -21,8 +21,7 @@ pub struct PgServer {
     _keep: Keep,
 }
 
-/// Held only for its `Drop`: removing the container or the cluster.
-#[allow(dead_code)]
+/// What keeps the server: removed on `Drop`, or by [`PgServer::teardown`].
 enum Keep {
     Nothing,
     Container(Box<Container<GenericImage>>),
@@ -38,6 +37,20 @@ impl PgServer {
     /// Where the server came from, for reports ("LIMANI_POSTGRES_URL", "container ...", "local cluster ...").
     pub fn origin(&self) -> &str {
         &self.origin
+    }
+
+    /// Removes the container or the cluster now, from any thread (for an interrupted run, whose
+    /// `Drop`s never come); a server someone else runs is left alone. Dropping it later is harmless.
+    pub fn teardown(&self) {
+        match &self._keep {
+            Keep::Nothing => {}
+            Keep::Container(container) => {
+                let _ = Command::new("docker")
+                    .args(["rm", "-f", "-v", container.id()])
+                    .output();
+            }
+            Keep::Cluster(cluster) => cluster.remove(),
+        }
     }
 
     /// A server someone else runs, at `url`.
@@ -325,11 +338,20 @@ impl LocalCluster {
     }
 }
 
+impl LocalCluster {
+    /// Stops the cluster and removes its folder (idempotent).
+    fn remove(&self) {
+        let data = self.dir.join("data").display().to_string();
+        if Path::new(&data).exists() {
+            let _ = self.run("pg_ctl", &["-D", &data, "-m", "immediate", "-w", "stop"]);
+        }
+        let _ = std::fs::remove_dir_all(Path::new(&self.dir));
+    }
+}
+
 impl Drop for LocalCluster {
     fn drop(&mut self) {
-        let data = self.dir.join("data").display().to_string();
-        let _ = self.run("pg_ctl", &["-D", &data, "-m", "immediate", "-w", "stop"]);
-        let _ = std::fs::remove_dir_all(Path::new(&self.dir));
+        self.remove();
     }
 }
 
