@@ -60,7 +60,7 @@ impl CheckResult {
             clause: check.clause.to_owned(),
             outcome,
             duration_ms: ms(took),
-            message: message.map(|m| printable(&m)),
+            message: message.map(|m| bounded(&printable(&m))),
         }
     }
 
@@ -251,6 +251,51 @@ fn printable(text: &str) -> String {
     out
 }
 
+/// The longest line of a message a report keeps, and the longest message.
+const LINE_CAP: usize = 4096;
+const MESSAGE_CAP: usize = 1 << 20;
+
+/// A message a person can read: a long line cut in its middle, the whole cut after 1 MiB; each
+/// cut says how much it left out. A harbor's 100 MB value never makes a 1 GB report.
+fn bounded(message: &str) -> String {
+    let mut out = String::new();
+    for line in message.split_inclusive('\n') {
+        if out.len() + line.len().min(LINE_CAP) > MESSAGE_CAP {
+            let _ = write!(
+                out,
+                "…[message cut at 1 MiB: {} bytes in all]",
+                message.len()
+            );
+            return out;
+        }
+        match line.len() > LINE_CAP {
+            false => out.push_str(line),
+            true => {
+                let head = floor_char(line, LINE_CAP / 2);
+                let tail = ceil_char(line, line.len() - LINE_CAP / 2);
+                let cut = tail - head;
+                let _ = write!(out, "{}…[{cut} bytes cut]…{}", &line[..head], &line[tail..]);
+            }
+        }
+    }
+    out
+}
+
+/// The largest char boundary of `text` at or below `at`.
+fn floor_char(text: &str, at: usize) -> usize {
+    (0..=at.min(text.len()))
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0)
+}
+
+/// The smallest char boundary of `text` at or above `at`.
+fn ceil_char(text: &str, at: usize) -> usize {
+    (at..=text.len())
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(text.len())
+}
+
 /// A Markdown code fence longer than any run of backticks in `text`, so the text cannot close it.
 fn fence_for(text: &str) -> String {
     let longest = (text.split(|c| c != '`')).map(str::len).max().unwrap_or(0);
@@ -303,6 +348,18 @@ mod tests {
             );
         }
         assert!(report.to_text().contains("boom \\u{1b}]0;pwned\\u{7}"));
+    }
+
+    #[test]
+    fn a_huge_harbor_value_makes_no_huge_report() {
+        let huge = format!("diff:\n- \"{}\"\n", "é".repeat(50 << 20));
+        let report = report_with(&huge);
+        let text = report.to_text();
+        assert!(text.len() < 2 << 20, "{} bytes", text.len());
+        assert!(text.contains("bytes cut]…"), "the cut is said");
+        let many_lines = "a line of a diff\n".repeat(200_000);
+        let text = report_with(&many_lines).to_text();
+        assert!(text.len() < 2 << 20 && text.contains("…[message cut at 1 MiB"));
     }
 
     #[test]
