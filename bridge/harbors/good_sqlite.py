@@ -55,6 +55,8 @@ class GoodSqlite:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
+            # Safe against a crash of the process, as Ch-rima chooses (FULL adds an fsync per write).
+            conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             self.local.conn = conn
         return self.local.conn

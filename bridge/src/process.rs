@@ -413,11 +413,11 @@ impl Drop for ProcessLimani {
         }
         drop(lock(&self.stdin).take());
         let mut child = lock(&self.child);
-        for _ in 0..40 {
+        for _ in 0..400 {
             if matches!(child.try_wait(), Ok(Some(_))) {
                 break;
             }
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::sleep(Duration::from_millis(5));
         }
         // Whatever is left of the harbor's group goes: children it started, or itself if stuck.
         kill_group(&child);

@@ -363,3 +363,25 @@ fn run_certify(c: &Certify) -> ExitCode {
         ExitCode::from(1)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn certify(argv: &[&str]) -> Certify {
+        let argv: Vec<String> = argv.iter().map(|a| (*a).to_owned()).collect();
+        match args::parse(&argv) {
+            Ok(Command::Certify(c)) => c,
+            _ => panic!("not a certify command: {argv:?}"),
+        }
+    }
+
+    /// A harbor may take as long to start as a call may take: `--timeout` sets both.
+    #[test]
+    fn the_start_timeout_follows_the_timeout() {
+        let c = certify(&["certify", "exec:true", "--timeout", "90"]);
+        let command = harbor_command(&c).unwrap().unwrap();
+        assert_eq!(command.start_timeout, Duration::from_secs(90));
+        assert_eq!(command.call_timeout, Duration::from_secs(91));
+    }
+}

@@ -71,3 +71,14 @@ fn a_trace_asking_for_absurd_threads_is_refused() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("\"readers\" is from 1 to 8"), "{out}");
 }
+
+#[test]
+fn a_trace_larger_than_any_the_kit_writes_is_refused_unread() {
+    let huge = format!(
+        "{{\"limani_trace\":1,\"steps\":[{}]}}",
+        " ".repeat(65 << 20)
+    );
+    let (code, out) = replay_trace(&huge, "sqlite::memory:", &[]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("is larger than 64 MiB"), "{out}");
+}
