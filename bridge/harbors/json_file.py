@@ -9,18 +9,9 @@ import math
 import os
 import threading
 
+from good_sqlite import KindError, finite
+
 STATUSES = ("in_progress", "success", "failure")
-
-
-class KindError(Exception):
-    def __init__(self, kind, message):
-        super().__init__(message)
-        self.limani_kind = kind
-
-
-def finite(name, value):
-    if not math.isfinite(value):
-        raise KindError("invalid_value", "%s must be a finite time, not %r" % (name, value))
 
 
 class StatusQuery:

@@ -415,7 +415,10 @@ fn a_harbor_takes_the_processes_it_started_with_it() {
     let command = bridge::python::command(&harbor, &[harbors()], &config.to_string()).unwrap();
     drop(ProcessLimani::spawn(&command).unwrap());
     let pid = std::fs::read_to_string(&pid_file).unwrap();
-    assert!(stops(pid.trim()), "the helper {pid} outlived its harbor");
+    assert!(
+        common::stops(pid.trim()),
+        "the helper {pid} outlived its harbor"
+    );
 }
 
 /// A check abandoned on its time limit stops its harbor: a hung harbor and what it started do
@@ -435,23 +438,7 @@ fn an_abandoned_check_leaves_no_harbor_behind() {
     assert_eq!(report.results[0].outcome, Outcome::Failed);
     let pid = std::fs::read_to_string(&pid_file).unwrap();
     assert!(
-        stops(pid.trim()),
+        common::stops(pid.trim()),
         "the helper {pid} of the abandoned harbor still runs"
     );
-}
-
-/// True once process `pid` is gone or a zombie (SIGKILL is delivered at once; the kernel tears
-/// the process down in its own time, so this waits up to 2 s for it).
-fn stops(pid: &str) -> bool {
-    let running = || {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"));
-        stat.is_ok_and(|s| {
-            s.rsplit_once(") ")
-                .is_some_and(|(_, rest)| !rest.starts_with('Z'))
-        })
-    };
-    (0..100).any(|_| {
-        std::thread::sleep(Duration::from_millis(20));
-        !running()
-    })
 }

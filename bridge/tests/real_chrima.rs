@@ -1,6 +1,7 @@
 //! The real Ch-rima of a Ch-aOS checkout, certified as any Python harbor is: run when
 //! `CHAOS_SRC` points at a checkout (public source: github Ch-aOS-Ch/Ch-aOS), skipped otherwise.
 
+#[allow(dead_code)]
 mod common;
 
 use std::path::{Path, PathBuf};

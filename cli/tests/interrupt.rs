@@ -1,5 +1,9 @@
 //! Ctrl-C and SIGTERM on `limani certify`: the run stops, and what it started goes with it.
 
+#[path = "../../bridge/tests/common/mod.rs"]
+#[allow(dead_code)]
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -29,21 +33,6 @@ fn interrupt(child: &mut Child, signal: i32) -> Option<i32> {
         libc::kill(child.id() as i32, signal);
     }
     child.wait().ok().and_then(|s| s.code())
-}
-
-/// True once process `pid` is gone or a zombie (waits up to 2 s for the kernel's teardown).
-fn stops(pid: &str) -> bool {
-    let running = || {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"));
-        stat.is_ok_and(|s| {
-            s.rsplit_once(") ")
-                .is_some_and(|(_, rest)| !rest.starts_with('Z'))
-        })
-    };
-    (0..100).any(|_| {
-        std::thread::sleep(Duration::from_millis(20));
-        !running()
-    })
 }
 
 /// A hung harbor (and the helper it started) goes when the run is interrupted, by either signal.
@@ -84,7 +73,7 @@ fn an_interrupted_run_leaves_no_harbor_behind() {
         assert_eq!(interrupt(&mut child, signal), Some(130), "signal {signal}");
         for pid in helpers().lines() {
             assert!(
-                stops(pid),
+                common::stops(pid),
                 "signal {signal}: the helper {pid} outlived the run"
             );
         }

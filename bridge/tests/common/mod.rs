@@ -1,4 +1,6 @@
-//! What the tests of Ch-rima and its look-alike share.
+//! What the tests of harbor processes share (the bridge's and the CLI's).
+
+use std::time::Duration;
 
 /// The recommended checks Ch-rima fails, and why: it runs the real Logbook fine without them.
 pub const CHRIMA_WARNINGS: [&str; 8] = [
@@ -17,3 +19,19 @@ pub const CHRIMA_WARNINGS: [&str; 8] = [
     // a failed INSERT or UPDATE leaves its transaction open
     "property::hostile_sequences_match_model",
 ];
+
+/// True once process `pid` is gone or a zombie (SIGKILL is delivered at once; the kernel tears
+/// the process down in its own time, so this waits up to 2 s for it).
+pub fn stops(pid: &str) -> bool {
+    let running = || {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"));
+        stat.is_ok_and(|s| {
+            s.rsplit_once(") ")
+                .is_some_and(|(_, rest)| !rest.starts_with('Z'))
+        })
+    };
+    (0..100).any(|_| {
+        std::thread::sleep(Duration::from_millis(20));
+        !running()
+    })
+}
