@@ -49,6 +49,7 @@ pub fn prepare(path: &Path, in_place: bool) -> Result<SqliteTarget, String> {
     }
     let folder = tempfile::Builder::new()
         .prefix("limani-copy-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
         .tempdir()
         .map_err(|e| format!("cannot make a private folder for a copy: {e}"))?;
     let copy = folder.path().join("logbook.db");
@@ -111,4 +112,27 @@ pub fn remove_kit_runs(path: &Path) -> Result<usize, String> {
         Ok(runs)
     };
     run().map_err(|e| format!("cannot remove the kit's runs from {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// The copy of an existing logbook lives in a folder no other local user can read or write.
+    #[test]
+    fn the_copy_is_private_and_the_original_is_refused_in_place_when_foreign() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("app.db");
+        Connection::open(&db)
+            .unwrap()
+            .execute("CREATE TABLE users (id INTEGER)", [])
+            .unwrap();
+        let target = prepare(&db, false).unwrap();
+        let folder = target.copy.as_ref().unwrap().path();
+        let mode = std::fs::metadata(folder).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "mode {mode:o}");
+        assert!(target.path.starts_with(folder) && target.path.exists());
+        assert!(prepare(&db, true).is_err());
+    }
 }

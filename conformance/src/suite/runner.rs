@@ -109,17 +109,25 @@ pub(crate) fn run_check(check: &Check, factory: &Factory, settings: &Settings) -
                 }));
             })
     };
-    if let Err(e) = spawned {
-        let failure = Failure::new(format!("could not start the check's thread: {e}"));
-        return CheckResult::new(
-            check,
-            Outcome::Failed,
-            started.elapsed(),
-            Some(message(check, &failure, None, settings)),
-        );
-    }
+    let thread = match spawned {
+        Ok(thread) => thread,
+        Err(e) => {
+            let failure = Failure::new(format!("could not start the check's thread: {e}"));
+            return CheckResult::new(
+                check,
+                Outcome::Failed,
+                started.elapsed(),
+                Some(message(check, &failure, None, settings)),
+            );
+        }
+    };
     let result = verdict.recv_timeout(settings.timeout);
     let abandoned = result.is_err();
+    if !abandoned {
+        // The thread has sent its verdict and only drops its harbor and factory now: wait, so
+        // that what they hold (a server, a store, a copy) is released before the suite ends.
+        let _ = thread.join();
+    }
     let probe = slot.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let failure = match result {
         Ok(Ok(())) => return CheckResult::new(check, Outcome::Passed, started.elapsed(), None),

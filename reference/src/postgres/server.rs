@@ -237,6 +237,7 @@ impl LocalCluster {
         // The guard removes the folder on every early return; the cluster's Drop does after.
         let guard = tempfile::Builder::new()
             .prefix("limani-pg-")
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
             .tempdir()
             .map_err(|e| e.to_string())?;
         let user = if is_root() {
