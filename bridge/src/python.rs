@@ -84,12 +84,15 @@ from limani_bridge.__main__ import main
 sys.exit(main(sys.argv[1:]))
 "#;
 
-/// The embedded package as JSON: file name to source.
-fn sources() -> String {
-    let files: serde_json::Map<String, serde_json::Value> = (PACKAGE.iter())
-        .map(|(name, text)| ((*name).to_owned(), (*text).into()))
-        .collect();
-    serde_json::Value::Object(files).to_string()
+/// The embedded package as JSON: file name to source (made once).
+fn sources() -> &'static str {
+    static SOURCES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SOURCES.get_or_init(|| {
+        let files: serde_json::Map<String, serde_json::Value> = (PACKAGE.iter())
+            .map(|(name, text)| ((*name).to_owned(), (*text).into()))
+            .collect();
+        serde_json::Value::Object(files).to_string()
+    })
 }
 
 /// The command that serves a Python harbor built as `Class(config)`.
@@ -113,7 +116,7 @@ pub fn command(
     command.label = Some(label);
     // The config may hold a password: it goes by the environment, never on a command line.
     command.env = vec![
-        ("LIMANI_BRIDGE_SOURCES".to_owned(), sources()),
+        ("LIMANI_BRIDGE_SOURCES".to_owned(), sources().to_owned()),
         ("LIMANI_BRIDGE_CONFIG".to_owned(), config.to_owned()),
         ("PYTHONUTF8".to_owned(), "1".to_owned()),
         ("PYTHONUNBUFFERED".to_owned(), "1".to_owned()),

@@ -4,45 +4,10 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
+use super::queue::Write;
 use super::{host, ok};
-use crate::records::{NewFactLog, NewOperation, NewSnapshot};
 use crate::suite::{checks, label_thread, sample, Ctx, Failure, Twin, Verdict};
 use crate::Limani;
-
-/// A write the Logbook queues for its writer thread.
-enum Write {
-    Fact(NewFactLog),
-    Operation(Box<NewOperation>),
-    Snapshot(NewSnapshot),
-    Failure(String),
-}
-
-impl Write {
-    fn apply(&self, harbor: &dyn Limani) -> crate::Result<()> {
-        match self {
-            Write::Fact(f) => harbor.insert_fact_log(f),
-            Write::Operation(o) => harbor.insert_operation(o),
-            Write::Snapshot(s) => harbor.insert_snapshot(s),
-            Write::Failure(run_id) => harbor.start_update_run(run_id, "failure"),
-        }
-    }
-
-    /// Applies the write to the model, with the model's host ids.
-    fn apply_to_model(&self, twin: &Twin) -> crate::Result<()> {
-        let model = twin.model();
-        match self {
-            Write::Operation(o) => model.insert_operation(&NewOperation {
-                host_id: twin.model_host(o.host_id),
-                ..(**o).clone()
-            }),
-            Write::Snapshot(s) => model.insert_snapshot(&NewSnapshot {
-                host_id: twin.model_host(s.host_id),
-                ..s.clone()
-            }),
-            other => other.apply(model),
-        }
-    }
-}
 
 /// The queue of one run: per operation three fact logs then the operation; snapshots and a failure among them.
 fn queue(run_id: &str, hosts: &[i64], operations: usize) -> Vec<Write> {
@@ -131,9 +96,7 @@ fn logbook_session(twin: &Twin, ctx: &Ctx, n: usize, operations: usize) -> Verdi
         }
     }
     for write in &writes[..acked.load(Ordering::SeqCst)] {
-        write
-            .apply_to_model(twin)
-            .map_err(|e| Failure::new(format!("the kit's model refused a write: {e}")))?;
+        write.apply_to_model(twin)?;
     }
     Ok(())
 }

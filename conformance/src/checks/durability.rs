@@ -4,8 +4,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
+use super::queue::Write;
 use super::{host, ok};
-use crate::records::{NewFactLog, NewOperation, RunData};
 use crate::suite::{checks, label_thread, sample, Failure, Probe};
 use crate::Limani;
 
@@ -13,39 +13,6 @@ use crate::Limani;
 const CRASH_ROUNDS: usize = 6;
 /// Writes per burst; the crash comes after 1 to `BURST - 1` of them are acknowledged.
 const BURST: usize = 48;
-
-/// A write of a burst: each carries its own name, so that an interrupted one can be looked for.
-#[derive(Clone)]
-enum Write {
-    Fact(NewFactLog),
-    Operation(Box<NewOperation>),
-}
-
-impl Write {
-    /// Applies the write; `model_host` replaces the operation's host id (for the model).
-    fn apply(&self, on: &dyn Limani, model_host: Option<i64>) -> crate::Result<()> {
-        match (self, model_host) {
-            (Write::Fact(f), _) => on.insert_fact_log(f),
-            (Write::Operation(o), None) => on.insert_operation(o),
-            (Write::Operation(o), Some(host_id)) => on.insert_operation(&NewOperation {
-                host_id,
-                ..(**o).clone()
-            }),
-        }
-    }
-
-    fn is_in(&self, data: &RunData) -> bool {
-        match self {
-            Write::Fact(f) => data
-                .fact_logs
-                .iter()
-                .any(|x| x.command.as_deref() == Some(&f.command)),
-            Write::Operation(o) => {
-                (data.hosts.iter().flat_map(|h| &h.operations)).any(|x| x.name == o.name)
-            }
-        }
-    }
-}
 
 /// Round `round`'s writes: fact logs and operations in turn, with about 4 KB of output each.
 fn burst(run_id: &str, host_id: i64, round: usize) -> Vec<Write> {
@@ -110,7 +77,7 @@ fn crash_during(
                 if crashed.load(Ordering::SeqCst) {
                     return Ok((i, None));
                 }
-                match write.apply(harbor, None) {
+                match write.apply(harbor) {
                     Ok(()) => {
                         let _ = acks.send((i + 1, Instant::now()));
                     }
@@ -212,7 +179,7 @@ checks! {
             let writes = burst(&run_id, host_id, round);
             let (acked, interrupted) = crash_during(&harbor, &writes, points.next())?;
             for write in &writes[..acked] {
-                write.apply(twin.model(), Some(twin.model_host(host_id))).map_err(|e| Failure::new(format!("the kit's model refused a write: {e}")))?;
+                write.apply_to_model(&twin)?;
             }
             maybe.extend(interrupted.map(|i| writes[i].clone()));
         }
@@ -221,7 +188,7 @@ checks! {
         // An interrupted write may have been stored: if it is there, the model has it too.
         let stored = ok("get_run_data", reopened.get_run_data(&run_id))?;
         for write in maybe.iter().filter(|w| stored.as_ref().is_some_and(|d| w.is_in(d))) {
-            write.apply(twin.model(), Some(twin.model_host(host_id))).map_err(|e| Failure::new(format!("the kit's model refused a write: {e}")))?;
+            write.apply_to_model(&twin)?;
         }
         let twin = twin.rebind(&reopened);
         twin.run_data(&run_id)?;

@@ -199,9 +199,8 @@ checks! {
         twin.summary(&run_id)?;
         twin.run_data(&run_id)?;
         twin.insert_snapshot(&sample::snapshot(&run_id, local, "post_operations", 1769462958.0))?;
-        let summary = serde_json::to_value(ok("get_run_summary_stats", ctx.harbor().get_run_summary_stats(&run_id))?)
+        let mut summary = serde_json::to_value(ok("get_run_summary_stats", ctx.harbor().get_run_summary_stats(&run_id))?)
             .unwrap_or_default();
-        let mut summary = summary;
         if let Some(fields) = summary.as_object_mut() {
             fields.insert("status".into(), json!("failure"));
         }

@@ -7,6 +7,7 @@ mod fidelity;
 mod hosts;
 mod lifecycle;
 mod property;
+mod queue;
 mod records;
 mod run_data;
 mod summary;
