@@ -505,7 +505,7 @@ impl Limani for ProcessLimani {
         run_id: &str,
         end_time: f64,
         status: &str,
-        summary: &Value,
+        summary: &conformance::Json,
     ) -> Result<()> {
         let params = json!({"run_id": run_id, "end_time": wire::float(end_time), "status": status, "summary": summary});
         self.unit("end_run_update", params)
@@ -552,7 +552,7 @@ impl Limani for ProcessLimani {
     fn get_run_data(&self, run_id: &str) -> Result<Option<RunData>> {
         match self.call("get_run_data", json!({"run_id": run_id}))? {
             Value::Null => Ok(None),
-            rows => RunData::from_rows(&rows).map(Some),
+            rows => conformance::rows::from_rows(&rows).map(Some),
         }
     }
 }

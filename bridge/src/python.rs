@@ -5,28 +5,9 @@ use std::path::Path;
 
 use crate::process::HarborCommand;
 
-const PACKAGE: &[(&str, &str)] = &[
-    (
-        "__init__.py",
-        include_str!("../python/limani_bridge/__init__.py"),
-    ),
-    (
-        "__main__.py",
-        include_str!("../python/limani_bridge/__main__.py"),
-    ),
-    (
-        "harbor.py",
-        include_str!("../python/limani_bridge/harbor.py"),
-    ),
-    (
-        "server.py",
-        include_str!("../python/limani_bridge/server.py"),
-    ),
-    (
-        "values.py",
-        include_str!("../python/limani_bridge/values.py"),
-    ),
-];
+/// The package's folder, embedded whole (`build.rs` rebuilds the crate when it changes).
+static PACKAGE: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/python/limani_bridge");
 
 /// Which Python harbor to serve.
 #[derive(Clone, Debug)]
@@ -88,9 +69,13 @@ sys.exit(main(sys.argv[1:]))
 fn sources() -> &'static str {
     static SOURCES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     SOURCES.get_or_init(|| {
-        let files: serde_json::Map<String, serde_json::Value> = (PACKAGE.iter())
-            .map(|(name, text)| ((*name).to_owned(), (*text).into()))
-            .collect();
+        let modules = PACKAGE.files().filter_map(|file| {
+            let name = file.path().file_name()?.to_str()?;
+            let text = file.contents_utf8()?;
+            name.ends_with(".py")
+                .then(|| (name.to_owned(), text.into()))
+        });
+        let files: serde_json::Map<String, serde_json::Value> = modules.collect();
         serde_json::Value::Object(files).to_string()
     })
 }
@@ -122,4 +107,23 @@ pub fn command(
         ("PYTHONUNBUFFERED".to_owned(), "1".to_owned()),
     ];
     Ok(command)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every module of the package folder is embedded, and nothing else.
+    #[test]
+    fn the_whole_package_is_embedded() {
+        let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/python/limani_bridge");
+        let mut on_disk: Vec<String> = (std::fs::read_dir(folder).unwrap())
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|name| name.ends_with(".py"))
+            .collect();
+        on_disk.sort();
+        let sources: serde_json::Value = serde_json::from_str(super::sources()).unwrap();
+        let mut embedded: Vec<String> = sources.as_object().unwrap().keys().cloned().collect();
+        embedded.sort();
+        assert_eq!(embedded, on_disk);
+        assert!(embedded.contains(&"recorder.py".to_owned()), "{embedded:?}");
+    }
 }

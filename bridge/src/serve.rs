@@ -6,7 +6,7 @@ use std::io::{BufRead, Write};
 use std::sync::{mpsc, Arc, Mutex};
 
 use conformance::{
-    Limani, LimaniError, NewFactLog, NewOperation, NewRun, NewSnapshot, Result, Revision,
+    Json, Limani, LimaniError, NewFactLog, NewOperation, NewRun, NewSnapshot, Result, Revision,
 };
 use serde_json::{json, Value};
 
@@ -41,8 +41,12 @@ fn flag(params: &Value, path: &str) -> Result<bool> {
         .ok_or_else(|| LimaniError::invalid(path, "expected a boolean"))
 }
 
-fn json_at(params: &Value, path: &str) -> Result<Value> {
-    field(params, path).cloned()
+/// A payload: JSON text, as the kit sends it.
+fn json_at(params: &Value, path: &str) -> Result<Json> {
+    let text = field(params, path)?
+        .as_str()
+        .ok_or_else(|| LimaniError::invalid(path, "expected JSON text"))?;
+    Json::new(text).map_err(|e| LimaniError::invalid(path, e.to_string()))
 }
 
 /// Runs one request on the harbor.
@@ -76,7 +80,7 @@ pub fn dispatch(harbor: &dyn Limani, method: &str, p: &Value) -> Result<Value> {
                 &text(p, "/run_id")?,
                 float(p, "/end_time")?,
                 &text(p, "/status")?,
-                field(p, "/summary")?,
+                &json_at(p, "/summary")?,
             )
             .map(|()| Value::Null)?,
         "get_or_create_host" => {
@@ -127,7 +131,7 @@ pub fn dispatch(harbor: &dyn Limani, method: &str, p: &Value) -> Result<Value> {
                 float(p, "/start_time")?,
                 float(p, "/end_time")?,
             )?;
-            Value::Array(rows.iter().map(|f| f.to_row()).collect())
+            Value::Array(rows.iter().map(conformance::rows::fact_row).collect())
         }
         "get_run_summary_stats" => {
             let s = harbor.get_run_summary_stats(&text(p, "/run_id")?)?;
@@ -137,7 +141,7 @@ pub fn dispatch(harbor: &dyn Limani, method: &str, p: &Value) -> Result<Value> {
         }
         "get_run_data" => harbor
             .get_run_data(&text(p, "/run_id")?)?
-            .map_or(Value::Null, |d| d.to_rows()),
+            .map_or(Value::Null, |d| conformance::rows::to_rows(&d)),
         "logbook_status" => match harbor.status_through_connect(&text(p, "/run_id")?) {
             None => json!({"offered": false}),
             Some(status) => Value::from(status?),

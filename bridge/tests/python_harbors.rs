@@ -291,7 +291,7 @@ fn lanes_of_ended_kit_threads_are_reused() {
 
 #[test]
 fn payloads_that_look_like_protocol_marks_are_plain_data() {
-    use conformance::suite::sample;
+    use conformance::toolkit::sample;
     use conformance::Limani;
     let dir = tempfile::tempdir().unwrap();
     let harbor =
@@ -303,12 +303,15 @@ fn payloads_that_look_like_protocol_marks_are_plain_data() {
     let host = harbor.get_or_create_host("r", "@local").unwrap();
     let mut op = sample::operation("r", host, "marks", 1.0);
     op.arguments =
-        serde_json::json!({"a": {"$float": "nan"}, "b": {"$float": []}, "c": {"$float": "x"}});
+        serde_json::json!({"a": {"$float": "nan"}, "b": {"$float": []}, "c": {"$float": "x"}})
+            .into();
     harbor.insert_operation(&op).unwrap();
     let stored = harbor.get_run_data("r").unwrap().unwrap().hosts[0].operations[0]
         .arguments
-        .clone();
-    assert_eq!(stored, Some(op.arguments));
+        .clone()
+        .unwrap();
+    // Python re-spaces the text; the document is the same, keys in the same order.
+    assert!(stored.parse().same(&op.arguments.parse(), true), "{stored}");
 }
 
 #[test]
@@ -440,5 +443,42 @@ fn an_abandoned_check_leaves_no_harbor_behind() {
     assert!(
         common::stops(pid.trim()),
         "the helper {pid} of the abandoned harbor still runs"
+    );
+}
+
+/// Every recorded run of the real Logbook replays on the kit's correct Python harbor, called
+/// as the Logbook called it; a harbor whose `insert_fact_log` renamed its parameters diverges
+/// at the first fact log of the recording.
+#[test]
+fn recorded_runs_replay_through_the_bridge() {
+    use conformance::fixtures::{self, Recording};
+    let dir = tempfile::tempdir().unwrap();
+    let good =
+        ProcessLimani::spawn(&command("good_sqlite:GoodSqlite", &dir.path().join("r.db"))).unwrap();
+    for fixture in fixtures::recorded() {
+        let recording = Recording::parse(fixture.trace).unwrap();
+        let replay = fixtures::replay(&recording, &good, "through-the-bridge");
+        assert!(replay.passed(), "{}", replay.to_text());
+        assert!(replay.notes.is_empty(), "{}", replay.to_text());
+    }
+    let recording = Recording::parse(fixtures::recorded()[0].trace).unwrap();
+    let first = recording
+        .calls
+        .iter()
+        .find(|c| c.method == "insert_fact_log")
+        .unwrap();
+    let renamed = command("broken:RenamedFactLogParameters", &dir.path().join("b.db"));
+    let broken = ProcessLimani::spawn(&renamed).unwrap();
+    let replay = fixtures::replay(&recording, &broken, "renamed");
+    let divergence = replay
+        .divergence
+        .expect("the renamed parameters replayed clean");
+    assert!(
+        divergence.starts_with(&format!("seq {} ", first.seq)),
+        "{divergence}"
+    );
+    assert!(
+        divergence.contains("unexpected keyword argument"),
+        "{divergence}"
     );
 }

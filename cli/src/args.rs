@@ -10,7 +10,11 @@ pub const USAGE: &str = "usage:
                         [--revision seed|chaos07] [--no-reopen] [--strict] [--in-place]
                         [--python-path DIR]... [--config JSON]
                         [--json FILE] [--junit FILE] [--markdown FILE]
-  limani replay TRACE TARGET [certify's options]   replay a session trace beside the model
+  limani replay FILE TARGET [certify's options]    replay a kit trace or a recording of the real
+                                                  Logbook (fixtures/recorded/*.trace.jsonl)
+  limani export TARGET --run ID [-o FILE]         a stored run as the v1 logbook Ch-aOS 0.7 writes
+  limani import LOGBOOK TARGET                    a v1 logbook's run into the target's store;
+                                                  prints the run id
   limani serve TARGET            serve a built-in harbor over the bridge protocol (stdin/stdout)
   limani checks [--markdown]     list every check with its level and clause
   limani help
@@ -32,7 +36,8 @@ A process harbor is restarted for each check and reopened by starting it again
 
 ID is a check (timespan::half_open) or a group (timespan).
 --strict counts recommended checks as required: every check must pass.
-exit status: 0 every required check passed, 1 a required check failed, 2 usage error,
+exit status: 0 every required check passed, 1 a required check failed, 2 usage error
+(or a file that is not a trace or a logbook: nothing is written),
 130 interrupted (Ctrl-C, SIGTERM: what the run started is removed first)";
 
 /// The longest `--timeout` (a day): anything longer is a typo, and too long for a `Duration`.
@@ -81,9 +86,25 @@ pub struct Certify {
 
 pub enum Command {
     Certify(Certify),
-    Checks { markdown: bool },
+    Checks {
+        markdown: bool,
+    },
     Serve(Target),
-    Replay { trace: PathBuf, certify: Certify },
+    Replay {
+        trace: PathBuf,
+        certify: Certify,
+    },
+    /// `export TARGET --run ID [-o FILE]`: a stored run as a v1 logbook.
+    Export {
+        run: String,
+        output: Option<PathBuf>,
+        certify: Certify,
+    },
+    /// `import LOGBOOK TARGET`: a v1 logbook's run written into the target's store.
+    Import {
+        logbook: PathBuf,
+        certify: Certify,
+    },
     Help,
 }
 
@@ -137,6 +158,52 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             match parse(&rest)? {
                 Command::Certify(certify) => Ok(Command::Replay { trace, certify }),
                 _ => Err("replay needs a TARGET".to_owned()),
+            }
+        }
+        Some("export") => {
+            let target = args.next().ok_or("export needs a TARGET and --run ID")?;
+            let (mut run, mut output, mut rest) =
+                (None, None, vec!["certify".to_owned(), target.clone()]);
+            while let Some(flag) = args.next() {
+                match flag.as_str() {
+                    "--run" => run = Some(args.next().ok_or("--run needs a run id")?.clone()),
+                    "-o" | "--output" => {
+                        output = Some(PathBuf::from(args.next().ok_or("-o needs a file")?))
+                    }
+                    _ => rest.push(flag.clone()),
+                }
+            }
+            let run =
+                run.ok_or("export needs --run ID (the run's id, uggly_run_id in a logbook)")?;
+            match parse(&rest)? {
+                Command::Certify(certify) => Ok(Command::Export {
+                    run,
+                    output,
+                    certify: Certify {
+                        in_place: true,
+                        ..certify
+                    },
+                }),
+                _ => Err("export needs a TARGET".to_owned()),
+            }
+        }
+        Some("import") => {
+            let logbook = PathBuf::from(
+                args.next()
+                    .ok_or("import needs a LOGBOOK file and a TARGET")?,
+            );
+            let rest: Vec<String> = std::iter::once("certify".to_owned())
+                .chain(args.cloned())
+                .collect();
+            match parse(&rest)? {
+                Command::Certify(certify) => Ok(Command::Import {
+                    logbook,
+                    certify: Certify {
+                        in_place: true,
+                        ..certify
+                    },
+                }),
+                _ => Err("import needs a TARGET".to_owned()),
             }
         }
         Some("certify") => {

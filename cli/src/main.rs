@@ -3,6 +3,8 @@
 
 mod args;
 mod interrupt;
+mod logbooks;
+mod replay;
 mod sqlite_target;
 
 use std::io::Write;
@@ -12,7 +14,7 @@ use std::time::Duration;
 
 use args::{Certify, Command, Target};
 use bridge::{python, HarborCommand, ProcessLimani, PythonHarbor};
-use conformance::suite::{CheckResult, Outcome};
+use conformance::suite::CheckResult;
 use conformance::{Level, Limani, Revision, Suite};
 use reference::{PgServer, PgStore, SqliteLimani};
 
@@ -34,7 +36,13 @@ fn main() -> ExitCode {
         }
         Ok(Command::Certify(certify)) => run_certify(&certify),
         Ok(Command::Serve(target)) => run_serve(&target),
-        Ok(Command::Replay { trace, certify }) => run_replay(&trace, &certify),
+        Ok(Command::Replay { trace, certify }) => replay::run(&trace, &certify),
+        Ok(Command::Export {
+            run,
+            output,
+            certify,
+        }) => logbooks::export(&run, output.as_deref(), &certify),
+        Ok(Command::Import { logbook, certify }) => logbooks::import(&logbook, &certify),
         Err(message) => {
             eprintln!("limani: {message}\n\n{}", args::USAGE);
             ExitCode::from(2)
@@ -91,7 +99,7 @@ fn harbor_command(c: &Certify) -> Result<Option<HarborCommand>, String> {
 }
 
 /// The suite for the target; Err(exit status, message) when it cannot be certified at all.
-fn suite_for(c: &Certify) -> Result<Suite, (u8, String)> {
+pub(crate) fn suite_for(c: &Certify) -> Result<Suite, (u8, String)> {
     let suite = match (&c.target, harbor_command(c).map_err(|m| (2, m))?) {
         (_, Some(command)) => {
             // Start it once: it must come up, and its handshake tells its create_run revision.
@@ -182,90 +190,6 @@ fn suite_for(c: &Certify) -> Result<Suite, (u8, String)> {
     Ok(suite)
 }
 
-/// `limani replay`: one session trace, played on the target beside the model.
-/// The largest trace `limani replay` reads: far above any session the kit writes.
-const TRACE_CAP: u64 = 64 << 20;
-
-/// A trace file's text, refused past `TRACE_CAP` rather than read into memory whole.
-fn read_bounded(path: &std::path::Path) -> Result<String, String> {
-    use std::io::Read;
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut text = String::new();
-    file.take(TRACE_CAP + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    match text.len() as u64 > TRACE_CAP {
-        true => Err(format!(
-            "{} is larger than {} MiB: not a trace the kit wrote",
-            path.display(),
-            TRACE_CAP >> 20
-        )),
-        false => Ok(text),
-    }
-}
-
-fn run_replay(trace: &std::path::Path, c: &Certify) -> ExitCode {
-    let parsed = read_bounded(trace).and_then(|text| conformance::property::parse_trace(&text));
-    let (steps, concurrent, readers) = match parsed {
-        Ok(trace) => trace,
-        Err(message) => {
-            eprintln!("limani: {message}");
-            return ExitCode::from(2);
-        }
-    };
-    let suite = match suite_for(c) {
-        Ok(suite) => suite,
-        Err((status, message)) => {
-            eprintln!("limani: {message}");
-            return ExitCode::from(status);
-        }
-    };
-    let harbor = match suite.make_harbor() {
-        Ok(harbor) => harbor,
-        Err(message) => {
-            eprintln!("limani: {message}");
-            return ExitCode::from(1);
-        }
-    };
-    if let Err(e) = harbor.init_db() {
-        eprintln!("limani: init_db failed: {e}");
-        return ExitCode::from(1);
-    }
-    let nonce = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let session = conformance::property::Session::new(
-        harbor.as_ref(),
-        format!("replay-{nonce:x}"),
-        suite.revision_of(),
-    );
-    let verdict = match concurrent {
-        true => session.play_concurrently(&steps, readers),
-        false => session.play(&steps),
-    };
-    match verdict {
-        Ok(()) => {
-            println!(
-                "replayed {} steps on {}: every result is the contract's",
-                steps.len(),
-                c.target
-            );
-            ExitCode::SUCCESS
-        }
-        Err(failure) => {
-            println!(
-                "replayed {} steps on {}: {}\n{}",
-                steps.len(),
-                c.target,
-                failure.what,
-                failure.diff.unwrap_or_default()
-            );
-            ExitCode::from(1)
-        }
-    }
-}
-
 /// `limani serve`: a built-in harbor over the bridge protocol on stdin/stdout.
 fn run_serve(target: &Target) -> ExitCode {
     let harbor: Arc<dyn Limani> = match target {
@@ -295,12 +219,7 @@ fn run_serve(target: &Target) -> ExitCode {
 }
 
 fn progress(result: &CheckResult) {
-    let mark = match (result.outcome, result.level) {
-        (Outcome::Passed, _) => "ok  ",
-        (Outcome::Failed, Level::Required) => "FAIL",
-        (Outcome::Failed, Level::Recommended) => "warn",
-        (Outcome::Skipped, _) => "skip",
-    };
+    let mark = conformance::suite::report::mark(result.outcome, result.level == Level::Required);
     eprintln!("  {mark} {:<48} {:>8.1} ms", result.id, result.duration_ms);
 }
 

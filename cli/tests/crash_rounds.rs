@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bridge::{HarborCommand, ProcessLimani};
-use conformance::suite::sample;
+use conformance::toolkit::sample;
 use conformance::{Limani, Revision};
 use rand::{Rng, SeedableRng};
 

@@ -97,11 +97,7 @@ fn an_interrupted_run_removes_its_postgres_cluster() {
     };
     let Some(folder) = from.split("local cluster in ").nth(1).map(str::to_owned) else {
         let _ = child.kill();
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("CI must have a local cluster: {from}");
-        }
-        println!("skipped: {from}");
-        return;
+        return reference::unavailable("postgres", &from);
     };
     assert!(lines.any(|l| l.contains("certifying")));
     assert!(Path::new(&folder).exists());

@@ -1,22 +1,22 @@
 //! The Limani contract of the Ch-aOS Logbook, made executable.
 //!
-//! - [`Limani`]: the 13 methods a harbor implements;
-//! - [`records`]: what goes in and comes out, kept exactly;
-//! - [`model::MemoryLimani`]: the contract itself, as an in-memory harbor;
-//! - [`rows`]: run data in Ch-rima's row shape, for harbors in Python;
-//! - [`suite`]: every check of the contract: [`run_all`], [`Suite`], [`suite!`].
+//! - the contract itself, re-exported from `limani_contract`: [`Limani`], the records, [`Json`];
+//! - [`MemoryLimani`]: the contract as an in-memory harbor (the model);
+//! - [`run_all`] and [`Suite`]: every check of the contract, against any harbor.
 
 mod checks;
-pub mod error;
-pub mod limani;
+pub mod exact;
+pub mod fixtures;
+pub mod logbook;
 pub mod model;
 pub mod property;
-pub mod records;
 pub mod rows;
 pub mod suite;
+pub mod toolkit;
 
-pub use error::{ErrorKind, LimaniError, Result};
-pub use limani::Limani;
+pub use limani_contract::records::*;
+pub use limani_contract::{error, json, limani, records};
+pub use limani_contract::{ErrorKind, Exact, Json, Limani, LimaniError, Result, Revision};
 pub use model::MemoryLimani;
-pub use records::*;
-pub use suite::{run_all, Level, Report, Revision, Suite};
+pub use suite::{run_all, CheckResult, Outcome, Report, Suite};
+pub use toolkit::{Check, Level};

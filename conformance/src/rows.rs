@@ -6,56 +6,53 @@ use std::collections::BTreeSet;
 use serde_json::{json, Map, Value};
 
 use crate::error::{LimaniError, Result};
+use crate::json::Json;
 use crate::records::{
     FactLog, HostRecord, OperationRecord, RunData, RunRecord, RunStatus, SnapshotRecord,
 };
 
-impl RunData {
-    /// The dict Ch-rima's `get_run_data` returns for this run.
-    pub fn to_rows(&self) -> Value {
-        json!({
-            "run": run_row(&self.run),
-            "hosts": self.hosts.iter().map(host_row).collect::<Vec<_>>(),
-            "snapshots": self.snapshots.iter().map(snapshot_row).collect::<Vec<_>>(),
-            "fact_logs": self.fact_logs.iter().map(fact_row).collect::<Vec<_>>(),
-        })
-    }
-
-    /// Reads the dict a Ch-rima-like `get_run_data` returned; a value of the wrong shape is named by its path.
-    pub fn from_rows(rows: &Value) -> Result<RunData> {
-        let top = Row::new("run_data", rows)?;
-        Ok(RunData {
-            run: parse_run(&top.child("run")?)?,
-            hosts: top.list("hosts", parse_host)?,
-            snapshots: top.list("snapshots", parse_snapshot)?,
-            fact_logs: top.list("fact_logs", parse_fact)?,
-        })
-    }
+/// The dict Ch-rima's `get_run_data` returns for this run.
+pub fn to_rows(data: &RunData) -> Value {
+    json!({
+        "run": run_row(&data.run),
+        "hosts": data.hosts.iter().map(host_row).collect::<Vec<_>>(),
+        "snapshots": data.snapshots.iter().map(snapshot_row).collect::<Vec<_>>(),
+        "fact_logs": data.fact_logs.iter().map(fact_row).collect::<Vec<_>>(),
+    })
 }
 
-impl FactLog {
-    /// The row of `command_n_facts_in_order` for this fact log.
-    pub fn to_row(&self) -> Value {
-        fact_row(self)
-    }
+/// Reads the dict a Ch-rima-like `get_run_data` returned; a value of the wrong shape is named by its path.
+pub fn from_rows(rows: &Value) -> Result<RunData> {
+    let top = Row::new("run_data", rows)?;
+    Ok(RunData {
+        run: parse_run(&top.child("run")?)?,
+        hosts: top.list("hosts", parse_host)?,
+        snapshots: top.list("snapshots", parse_snapshot)?,
+        fact_logs: top.list("fact_logs", parse_fact)?,
+    })
+}
 
-    /// Reads a fact log row, as `get_facts_for_timespan` returns it.
-    pub fn from_row(path: &str, row: &Value) -> Result<FactLog> {
-        parse_fact(&Row::new(path, row)?)
-    }
+/// Reads a fact log row, as `get_facts_for_timespan` returns it.
+pub fn fact_from_row(path: &str, row: &Value) -> Result<FactLog> {
+    parse_fact(&Row::new(path, row)?)
+}
+
+/// `command_n_facts` as the Logbook builds it: the fact rows a timespan read returned.
+pub fn facts_json(facts: &[FactLog]) -> Json {
+    Value::Array(facts.iter().map(fact_row).collect()).into()
 }
 
 /// JSON payloads are stored as JSON text (`json.dumps`), `None` as SQL NULL.
-pub fn json_text(value: &Option<Value>) -> Value {
+pub fn json_text(value: &Option<Json>) -> Value {
     match value {
-        Some(v) => Value::String(v.to_string()),
+        Some(v) => Value::String(v.as_str().to_owned()),
         None => Value::Null,
     }
 }
 
 fn secrets_text(secrets: &Option<BTreeSet<String>>) -> Value {
     match secrets {
-        Some(s) => Value::String(Value::from(s.iter().cloned().collect::<Vec<_>>()).to_string()),
+        Some(s) => Value::String(crate::records::secrets_to_json(s).into_string()),
         None => Value::Null,
     }
 }
@@ -95,7 +92,8 @@ fn snapshot_row(s: &SnapshotRecord) -> Value {
     })
 }
 
-fn fact_row(f: &FactLog) -> Value {
+/// A fact log as a row of `get_facts_for_timespan`.
+pub fn fact_row(f: &FactLog) -> Value {
     json!({
         "id": f.id, "run_id": f.run_id, "timestamp": f.timestamp,
         "log_level": f.log_level, "context": f.context, "command": f.command,
@@ -119,13 +117,8 @@ fn parse_run(row: &Row) -> Result<RunRecord> {
     })
 }
 
-fn secrets(path: &str, list: &Value) -> Result<BTreeSet<String>> {
-    let wrong = || LimaniError::invalid(path, format!("expected a JSON list of names, got {list}"));
-    let items = list.as_array().ok_or_else(wrong)?;
-    items
-        .iter()
-        .map(|s| s.as_str().map(str::to_owned).ok_or_else(wrong))
-        .collect()
+fn secrets(path: &str, list: &Json) -> Result<BTreeSet<String>> {
+    crate::records::secrets_from_json(list).map_err(|e| LimaniError::invalid(path, e.to_string()))
 }
 
 fn parse_host(row: &Row) -> Result<HostRecord> {
@@ -266,16 +259,13 @@ impl<'a> Row<'a> {
     }
 
     /// A `*_json` column: JSON text, or NULL.
-    fn json(&self, key: &str) -> Result<Option<Value>> {
+    fn json(&self, key: &str) -> Result<Option<Json>> {
         match self.fields.get(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::String(text)) => serde_json::from_str(text).map(Some).map_err(|e| {
+            Some(Value::String(text)) => Json::new(text.as_str()).map(Some).map_err(|e| {
                 LimaniError::invalid(
                     self.path(key),
-                    format!(
-                        "not JSON text ({e}): {}",
-                        short(&Value::from(text.as_str()))
-                    ),
+                    format!("{e}: {}", short(&Value::from(text.as_str()))),
                 )
             }),
             Some(_) => Err(self.wrong(key, "JSON text")),
@@ -303,7 +293,7 @@ mod tests {
             run_id: "r".into(),
             run_id_human: "h".into(),
             start_time: 1769462953.6252427,
-            hailer_info: json!({"user": "dex"}),
+            hailer_info: json!({"user": "dex"}).into(),
             required_secrets: Some(["b".to_owned(), "a".to_owned()].into()),
         };
         model.create_run(&run).unwrap();
@@ -317,11 +307,11 @@ mod tests {
             success: false,
             duration: 0.1,
             timestamp: 2.0,
-            logs: json!({"stdout": "", "stderr": ""}),
+            logs: json!({"stdout": "", "stderr": ""}).into(),
             diff: String::new(),
-            arguments: serde_json::from_str(r#"{"big": 18446744073709551617}"#).unwrap(),
-            retry_stats: json!({}),
-            command_n_facts: json!([]),
+            arguments: Json::new(r#"{"big": 18446744073709551617}"#).unwrap(),
+            retry_stats: Json::empty_object(),
+            command_n_facts: Json::empty_list(),
         };
         model.insert_operation(&operation).unwrap();
         model.get_run_data("r").unwrap().unwrap()
@@ -330,17 +320,17 @@ mod tests {
     #[test]
     fn run_data_survives_the_row_shape() {
         let data = stored_run();
-        let rows = data.to_rows();
+        let rows = to_rows(&data);
         assert_eq!(rows["hosts"][0]["operations"][0]["changed"], json!(1));
         assert_eq!(rows["run"]["required_secrets"], json!("[\"a\",\"b\"]"));
-        assert_eq!(RunData::from_rows(&rows).unwrap(), data);
+        assert_eq!(from_rows(&rows).unwrap(), data);
     }
 
     #[test]
     fn a_flag_stored_as_a_string_is_named_by_its_path() {
-        let mut rows = stored_run().to_rows();
+        let mut rows = to_rows(&stored_run());
         rows["hosts"][0]["operations"][0]["success"] = json!("False");
-        let err = RunData::from_rows(&rows).unwrap_err().to_string();
+        let err = from_rows(&rows).unwrap_err().to_string();
         assert!(
             err.contains("run_data.hosts[0].operations[0].success"),
             "{err}"
@@ -350,8 +340,8 @@ mod tests {
 
     #[test]
     fn python_booleans_are_flags_too() {
-        let mut rows = stored_run().to_rows();
+        let mut rows = to_rows(&stored_run());
         rows["hosts"][0]["operations"][0]["changed"] = json!(false);
-        assert!(!RunData::from_rows(&rows).unwrap().hosts[0].operations[0].changed);
+        assert!(!from_rows(&rows).unwrap().hosts[0].operations[0].changed);
     }
 }

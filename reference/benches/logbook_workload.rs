@@ -47,7 +47,7 @@ fn new_run(id: &str) -> NewRun {
         run_id: id.into(),
         run_id_human: "chaos-2026/11/25".into(),
         start_time: 1.0,
-        hailer_info: json!({"user": "bench"}),
+        hailer_info: json!({"user": "bench"}).into(),
         required_secrets: None,
     }
 }
@@ -72,11 +72,11 @@ fn harbor_round(w: &Workload, synchronous: Synchronous) -> Duration {
             success: true,
             duration: 0.0997,
             timestamp: 0.0,
-            logs: json!({"stdout": "", "stderr": ""}),
+            logs: json!({"stdout": "", "stderr": ""}).into(),
             diff: String::new(),
-            arguments: args.clone(),
-            retry_stats: json!({"retry_attempts": 0, "max_retries": 0}),
-            command_n_facts: Value::Null,
+            arguments: args.clone().into(),
+            retry_stats: json!({"retry_attempts": 0, "max_retries": 0}).into(),
+            command_n_facts: Value::Null.into(),
         })
         .collect();
     let start = Instant::now();
@@ -101,7 +101,7 @@ fn harbor_round(w: &Workload, synchronous: Synchronous) -> Duration {
         let slot = i % operations.len();
         let op = &mut operations[slot];
         (op.host_id, op.changed, op.timestamp) = (host, i % 2 == 0, t0 + 0.9);
-        op.command_n_facts = Value::Array(facts.iter().map(|f| f.to_row()).collect());
+        op.command_n_facts = conformance::rows::facts_json(&facts);
         harbor.insert_operation(op).unwrap();
     }
     start.elapsed()
@@ -264,9 +264,9 @@ fn postgres_round(w: &Workload) {
         let host = harbor
             .get_or_create_host("run", &format!("host-{}", i % HOSTS))
             .unwrap();
-        let mut op = conformance::suite::sample::operation("run", host, "operation", t0 + 0.9);
-        op.arguments = w.args[i % w.args.len()].clone();
-        op.command_n_facts = Value::Array(facts.iter().map(|f| f.to_row()).collect());
+        let mut op = conformance::toolkit::sample::operation("run", host, "operation", t0 + 0.9);
+        op.arguments = w.args[i % w.args.len()].clone().into();
+        op.command_n_facts = conformance::rows::facts_json(&facts);
         harbor.insert_operation(&op).unwrap();
     }
     let took = start.elapsed().as_secs_f64();

@@ -13,7 +13,7 @@ fn logbook_run(harbor: &dyn Limani) -> conformance::Result<()> {
         run_id: "chaos-1769462953-7451800858269".into(),
         run_id_human: "chaos-2026/01/26-21:29:13".into(),
         start_time: 1769462953.6252427,
-        hailer_info: json!({"user": "dex", "boatswain": "10.0.0.1", "hostname": "Dionysus"}),
+        hailer_info: json!({"user": "dex", "boatswain": "10.0.0.1", "hostname": "Dionysus"}).into(),
         required_secrets: Some(["vault/token".to_owned()].into()),
     })?;
     let (queue, writes) = std::sync::mpsc::channel::<
@@ -62,13 +62,14 @@ fn logbook_run(harbor: &dyn Limani) -> conformance::Result<()> {
                     success: op != 3,
                     duration: 0.0997,
                     timestamp: t0 + 0.5,
-                    logs: json!({"stdout": "", "stderr": ""}),
+                    logs: json!({"stdout": "", "stderr": ""}).into(),
                     diff: String::new(),
-                    arguments: json!({"global_arguments": {"_sudo": true, "_sudo_password": "********"}}),
-                    retry_stats: json!({"retry_attempts": 0, "max_retries": 0, "retry_info": {}}),
-                    command_n_facts: serde_json::Value::Array(
-                        facts.iter().map(|f| f.to_row()).collect(),
-                    ),
+                    arguments:
+                        json!({"global_arguments": {"_sudo": true, "_sudo_password": "********"}})
+                            .into(),
+                    retry_stats: json!({"retry_attempts": 0, "max_retries": 0, "retry_info": {}})
+                        .into(),
+                    command_n_facts: conformance::rows::facts_json(&facts),
                 };
                 let failed = !operation.success;
                 queue
@@ -86,7 +87,7 @@ fn logbook_run(harbor: &dyn Limani) -> conformance::Result<()> {
                 host_id,
                 stage: "post_operations".into(),
                 timestamp: 1769462990.0 + i as f64,
-                metrics: json!({"cpu_load_1min": 0.67, "ram_percent": 24.0}),
+                metrics: json!({"cpu_load_1min": 0.67, "ram_percent": 24.0}).into(),
             };
             queue
                 .send(Box::new(move |h| h.insert_snapshot(&snapshot)))
@@ -98,7 +99,7 @@ fn logbook_run(harbor: &dyn Limani) -> conformance::Result<()> {
     let stats = harbor.get_run_summary_stats(&run_id)?;
     let mut summary = serde_json::to_value(&stats).expect("stats serialize");
     summary["status"] = json!("failure");
-    harbor.end_run_update(&run_id, 1769463000.5, "failure", &summary)
+    harbor.end_run_update(&run_id, 1769463000.5, "failure", &summary.into())
 }
 
 fn main() {

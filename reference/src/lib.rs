@@ -17,3 +17,15 @@ pub(crate) fn unknown_if_none(updated: u64, run_id: &str) -> conformance::Result
         _ => Ok(()),
     }
 }
+
+/// For tests that need a server or a tool this machine may lack: panics with `why`, unless
+/// `LIMANI_SKIP` lists `what` (comma-separated, e.g. `LIMANI_SKIP=postgres,docker`); then says
+/// loudly on stderr that the test was skipped, and returns.
+#[doc(hidden)]
+pub fn unavailable(what: &str, why: &str) {
+    let allowed = std::env::var("LIMANI_SKIP").unwrap_or_default();
+    if !allowed.split(',').any(|w| w.trim() == what) {
+        panic!("{what} is needed here and is not available: {why}\n(on a machine without it, set LIMANI_SKIP={what} to skip this test)");
+    }
+    eprintln!("SKIPPED (LIMANI_SKIP={allowed}): {what} is not available: {why}");
+}

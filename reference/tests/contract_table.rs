@@ -4,12 +4,13 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, Barrier};
 
+use conformance::Json;
 use conformance::{
     ErrorKind, Limani, MemoryLimani, NewFactLog, NewOperation, NewRun, NewSnapshot, RunStatus,
 };
 use reference::SqliteLimani;
 use rstest::rstest;
-use serde_json::{json, Value};
+use serde_json::json;
 
 enum Harbor {
     Model,
@@ -38,7 +39,7 @@ fn run(id: &str) -> NewRun {
         run_id: id.into(),
         run_id_human: format!("human {id}"),
         start_time: 1769462953.6252,
-        hailer_info: json!({"user": "dex", "boatswain": "10.0.0.1", "hostname": "Dionysus"}),
+        hailer_info: json!({"user": "dex", "boatswain": "10.0.0.1", "hostname": "Dionysus"}).into(),
         required_secrets: None,
     }
 }
@@ -71,11 +72,12 @@ fn operation(
         success,
         duration,
         timestamp,
-        logs: json!({"stdout": "", "stderr": ""}),
+        logs: json!({"stdout": "", "stderr": ""}).into(),
         diff: String::new(),
-        arguments: json!({"global_arguments": {"_sudo": true, "_sudo_user": null, "_retries": 0}}),
-        retry_stats: json!({"retry_attempts": 0, "max_retries": 0, "retry_info": {}}),
-        command_n_facts: json!([]),
+        arguments: json!({"global_arguments": {"_sudo": true, "_sudo_user": null, "_retries": 0}})
+            .into(),
+        retry_stats: json!({"retry_attempts": 0, "max_retries": 0, "retry_info": {}}).into(),
+        command_n_facts: json!([]).into(),
     }
 }
 
@@ -130,10 +132,11 @@ fn status_rules(h: &dyn Limani) {
         ErrorKind::InvalidStatus
     );
     assert_eq!(
-        kind(h.end_run_update("r1", 2.0, "FAILURE", &json!({}))),
+        kind(h.end_run_update("r1", 2.0, "FAILURE", &Json::empty_object())),
         ErrorKind::InvalidStatus
     );
-    let summary = json!({"total_operations": 0, "total_duration": 0.0, "status": "failure"});
+    let summary: Json =
+        json!({"total_operations": 0, "total_duration": 0.0, "status": "failure"}).into();
     h.end_run_update("r1", 1769462999.125, "failure", &summary)
         .unwrap();
     let run = h.get_run_data("r1").unwrap().unwrap().run;
@@ -146,7 +149,7 @@ fn status_rules(h: &dyn Limani) {
 /// Updates of an unknown run create nothing.
 fn unknown_run_updates_create_nothing(h: &dyn Limani) {
     let _ = h.start_update_run("ghost", "success");
-    let _ = h.end_run_update("ghost", 1.0, "success", &json!({}));
+    let _ = h.end_run_update("ghost", 1.0, "success", &Json::empty_object());
     assert!(h.get_run_data("ghost").unwrap().is_none());
     assert_eq!(
         kind(h.get_or_create_host("ghost", "@local")),
@@ -286,7 +289,7 @@ fn run_data_shape(h: &dyn Limani) {
         host_id: web,
         stage: "post_operations".into(),
         timestamp: 5.0,
-        metrics: json!({"ram_percent": 24.0}),
+        metrics: json!({"ram_percent": 24.0}).into(),
     })
     .unwrap();
     h.insert_snapshot(&NewSnapshot {
@@ -294,7 +297,7 @@ fn run_data_shape(h: &dyn Limani) {
         host_id: idle,
         stage: "pre_operations".into(),
         timestamp: 0.5,
-        metrics: json!({"cpu_load_1min": 0.67}),
+        metrics: json!({"cpu_load_1min": 0.67}).into(),
     })
     .unwrap();
     let data = h.get_run_data("r1").unwrap().unwrap();
@@ -334,9 +337,9 @@ fn values_kept_exactly(h: &dyn Limani) {
         0.1 + 0.2,
         1769462953.1234567,
     );
-    op.arguments = serde_json::from_str(r#"{"big": 18446744073709551617, "neg": -9223372036854775808, "f": 0.30000000000000004, "nul": "a\u0000b", "z": "", "nested": [[[[{}]]]]}"#).unwrap();
+    op.arguments = Json::new(r#"{"big": 18446744073709551617, "neg": -9223372036854775808, "f": 0.30000000000000004, "nul": "a\u0000b", "z": "", "nested": [[[[{}]]]]}"#).unwrap();
     op.diff = String::new();
-    op.logs = json!({"stdout": "é\u{301} \u{10FFFF}", "stderr": ""});
+    op.logs = json!({"stdout": "é\u{301} \u{10FFFF}", "stderr": ""}).into();
     h.insert_operation(&op).unwrap();
     let stored = &h.get_run_data("r1").unwrap().unwrap().hosts[0].operations[0];
     assert_eq!(stored.diff.as_deref(), Some(""));
@@ -346,11 +349,11 @@ fn values_kept_exactly(h: &dyn Limani) {
     assert_eq!(stored.name, op.name);
     let args = stored.arguments.as_ref().unwrap();
     assert!(
-        conformance::model::rules::same_json(args, &op.arguments),
+        conformance::model::rules::same_json(&args.parse(), &op.arguments.parse()),
         "{args} != {}",
         op.arguments
     );
-    assert_eq!(args["big"].to_string(), "18446744073709551617");
+    assert!(args.as_str().contains("18446744073709551617"), "{args}");
     assert_eq!(stored.logs, Some(op.logs.clone()));
 }
 
@@ -371,7 +374,12 @@ fn non_finite_times_rejected(h: &dyn Limani) {
         ErrorKind::InvalidValue
     );
     assert_eq!(
-        kind(h.end_run_update("r1", f64::NEG_INFINITY, "success", &Value::Null)),
+        kind(h.end_run_update(
+            "r1",
+            f64::NEG_INFINITY,
+            "success",
+            &Json::new("null").unwrap()
+        )),
         ErrorKind::InvalidValue
     );
     let data = h.get_run_data("r1").unwrap().unwrap();

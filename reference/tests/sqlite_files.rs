@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use conformance::{Limani, NewFactLog, NewOperation, NewRun, NewSnapshot, RunData};
+use conformance::{Limani, NewFactLog, NewOperation, NewRun, NewSnapshot};
 use reference::sqlite::chrima_path;
 use reference::SqliteLimani;
 use serde_json::{json, Value};
@@ -94,14 +94,18 @@ fn reads_a_database_written_by_python_with_chrimas_schema() {
         (op.name.as_str(), op.changed, op.success, op.duration),
         ("Ensuring directory ✓", true, false, 0.0997)
     );
-    assert_eq!(
-        op.arguments.as_ref().unwrap()["big"].to_string(),
-        "1180591620717411303424"
+    // Payloads come back as the text Python wrote.
+    let arguments = op.arguments.as_ref().unwrap().as_str();
+    assert!(
+        arguments.contains(r#""big": 1180591620717411303424"#),
+        "{arguments}"
     );
-    assert_eq!(op.logs, Some(json!({"stdout": "", "stderr": "é"})));
-    assert_eq!(
-        op.command_n_facts.as_ref().unwrap()[0]["command"],
-        "files.Directory (path=/var/lib/chaos)"
+    let logs = op.logs.as_ref().unwrap().as_str();
+    assert_eq!(logs, r#"{"stdout": "", "stderr": "\u00e9"}"#);
+    let facts = op.command_n_facts.as_ref().unwrap().as_str();
+    assert!(
+        facts.contains(r#""command": "files.Directory (path=/var/lib/chaos)""#),
+        "{facts}"
     );
     assert_eq!(data.snapshots[0].host_name, "@local");
     assert_eq!(data.fact_logs[0].timestamp, 1769462954.5272543);
@@ -110,7 +114,7 @@ fn reads_a_database_written_by_python_with_chrimas_schema() {
         run_id: "r2".into(),
         run_id_human: "h".into(),
         start_time: 1.0,
-        hailer_info: json!({}),
+        hailer_info: json!({}).into(),
         required_secrets: Some(["vault/token".to_owned()].into()),
     };
     harbor.create_run(&new).unwrap();
@@ -163,7 +167,7 @@ fn python_reads_a_database_written_here_as_chrima_does() {
             run_id: "chaos-rust-1".into(),
             run_id_human: "chaos-2026/11/25-05:00:00".into(),
             start_time: 1764046800.1234567,
-            hailer_info: json!({"user": "u", "boatswain": "::1", "hostname": "h"}),
+            hailer_info: json!({"user": "u", "boatswain": "::1", "hostname": "h"}).into(),
             required_secrets: Some(["b".to_owned(), "a".to_owned()].into()),
         })
         .unwrap();
@@ -187,11 +191,12 @@ fn python_reads_a_database_written_here_as_chrima_does() {
             success: false,
             duration: 0.1234,
             timestamp: 1764046801.0,
-            logs: json!({"stdout": "a\u{0}b ✓", "stderr": ""}),
+            logs: json!({"stdout": "a\u{0}b ✓", "stderr": ""}).into(),
             diff: String::new(),
-            arguments: serde_json::from_str(r#"{"big": 18446744073709551617, "f": 1e-7}"#).unwrap(),
-            retry_stats: json!({"retry_attempts": 0}),
-            command_n_facts: json!([]),
+            arguments: conformance::Json::new(r#"{"big": 18446744073709551617, "f": 1e-7}"#)
+                .unwrap(),
+            retry_stats: json!({"retry_attempts": 0}).into(),
+            command_n_facts: json!([]).into(),
         })
         .unwrap();
     harbor
@@ -200,11 +205,11 @@ fn python_reads_a_database_written_here_as_chrima_does() {
             host_id: host,
             stage: "pre_operations".into(),
             timestamp: 1764046800.25,
-            metrics: json!({"ram_percent": 24.0}),
+            metrics: json!({"ram_percent": 24.0}).into(),
         })
         .unwrap();
     let rows: Value = serde_json::from_str(&python(PYTHON_READS, &db)).unwrap();
-    let from_python = RunData::from_rows(&rows).unwrap();
+    let from_python = conformance::rows::from_rows(&rows).unwrap();
     let from_rust = harbor.get_run_data("chaos-rust-1").unwrap().unwrap();
     assert_eq!(
         serde_json::to_string(&from_python).unwrap(),
@@ -223,7 +228,7 @@ fn every_acknowledged_write_survives_disconnect_and_reopen() {
             run_id: "r".into(),
             run_id_human: "h".into(),
             start_time: 1.5,
-            hailer_info: json!({}),
+            hailer_info: json!({}).into(),
             required_secrets: None,
         })
         .unwrap();
@@ -261,7 +266,7 @@ fn the_logbooks_two_threads_work_at_once_without_lock_errors() {
             run_id: "r".into(),
             run_id_human: "h".into(),
             start_time: 0.0,
-            hailer_info: json!({}),
+            hailer_info: json!({}).into(),
             required_secrets: None,
         })
         .unwrap();
@@ -304,7 +309,7 @@ fn an_in_memory_harbor_keeps_its_data_across_disconnect() {
         run_id: "r".into(),
         run_id_human: "h".into(),
         start_time: 1.0,
-        hailer_info: json!({}),
+        hailer_info: json!({}).into(),
         required_secrets: None,
     };
     harbor.create_run(&run).unwrap();

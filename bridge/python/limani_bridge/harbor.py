@@ -4,7 +4,7 @@ import importlib
 import inspect
 import sys
 
-from .values import number
+from .values import number, payload
 
 
 def load_class(plugin=None, entry_point=None, python_path=()):
@@ -49,14 +49,14 @@ def call(harbor, rev, method, params):
         return None
     if method == "create_run":
         run = params["run"]
-        args = [run["run_id"], run["run_id_human"], number(run["start_time"]), run["hailer_info"]]
+        args = [run["run_id"], run["run_id_human"], number(run["start_time"]), payload(run["hailer_info"])]
         if rev == "chaos07":
             args.append(set(run["required_secrets"] or ()))
         return harbor.create_run(*args)
     if method == "start_update_run":
         return harbor.start_update_run(params["run_id"], params["status"])
     if method == "end_run_update":
-        return harbor.end_run_update(params["run_id"], number(params["end_time"]), params["status"], params["summary"])
+        return harbor.end_run_update(params["run_id"], number(params["end_time"]), params["status"], payload(params["summary"]))
     if method == "get_or_create_host":
         return harbor.get_or_create_host(params["run_id"], params["host_name"])
     if method == "insert_operation":
@@ -64,14 +64,14 @@ def call(harbor, rev, method, params):
         return harbor.insert_operation(
             run_id=o["run_id"], host_id=o["host_id"], op_hash=o["op_hash"], name=o["name"],
             changed=bool(o["changed"]), success=bool(o["success"]), duration=number(o["duration"]),
-            timestamp=number(o["timestamp"]), logs=o["logs"], diff=o["diff"], arguments=o["arguments"],
-            retry_stats=o["retry_stats"], command_n_facts=o["command_n_facts"],
+            timestamp=number(o["timestamp"]), logs=payload(o["logs"]), diff=o["diff"], arguments=payload(o["arguments"]),
+            retry_stats=payload(o["retry_stats"]), command_n_facts=payload(o["command_n_facts"]),
         )
     if method == "insert_snapshot":
         s = params["snapshot"]
         return harbor.insert_snapshot(
             run_id=s["run_id"], host_id=s["host_id"], stage=s["stage"], timestamp=number(s["timestamp"]),
-            metrics=s["metrics"],
+            metrics=payload(s["metrics"]),
         )
     if method == "insert_fact_log":
         f = params["fact_log"]

@@ -16,6 +16,12 @@ def number(value):
     return value
 
 
+def payload(text):
+    """A payload the kit sent (``logs``, ``arguments``, a summary, ...): JSON text, read as the
+    Logbook's own ``json.loads`` would give it (dicts in key order, exact ints, nearest floats)."""
+    return json.loads(text)
+
+
 def loads(line):
     """A request line."""
     return json.loads(line)

@@ -6,7 +6,9 @@ use std::sync::mpsc;
 
 use super::queue::Write;
 use super::{host, ok};
-use crate::suite::{checks, label_thread, sample, Ctx, Failure, Twin, Verdict};
+use crate::toolkit::{
+    label_thread, sample, Check, Ctx, Failure, Group, Level, Need, Twin, Verdict,
+};
 use crate::Limani;
 
 /// The queue of one run: per operation three fact logs then the operation; snapshots and a failure among them.
@@ -148,117 +150,155 @@ fn export_reads(twin: &Twin, run_id: &str) -> Verdict {
     twin.run_data(run_id)
 }
 
-checks! {
-    group "concurrency";
+/// The checks of this group, in report order.
+pub(crate) fn checks() -> Vec<Check> {
+    let group = Group::new("concurrency", include_str!("concurrency.rs"));
+    vec![
+        group.check(Level::Required, "logbook_pattern", logbook_pattern),
+        group
+            .check(
+                Level::Required,
+                "two_logbook_sessions",
+                two_logbook_sessions,
+            )
+            .needs(Need::Reopen),
+        group.check(Level::Recommended, "two_runs_at_once", two_runs_at_once),
+        group.check(
+            Level::Required,
+            "acknowledged_writes_visible",
+            acknowledged_writes_visible,
+        ),
+    ]
+}
 
-    /// While the writer thread writes, the main thread resolves hosts and reads timespans without errors, and every write is kept.
-    ///
-    /// Logbook: exactly this pattern, one writer thread for queued writes and the main thread for host lookups and timespan reads.
-    Required fn logbook_pattern(ctx) {
-        let twin = ctx.twin();
-        ok("init_db", ctx.harbor().init_db())?;
-        logbook_session(&twin, ctx, 1, 120)?;
-        export_reads(&twin, &ctx.run_id(1))
-    }
+/// While the writer thread writes, the main thread resolves hosts and reads timespans without errors, and every write is kept.
+///
+/// Logbook: exactly this pattern, one writer thread for queued writes and the main thread for host lookups and timespan reads.
+fn logbook_pattern(ctx: &Ctx) -> Verdict {
+    let twin = ctx.twin();
+    logbook_session(&twin, ctx, 1, 120)?;
+    export_reads(&twin, &ctx.run_id(1))
+}
 
-    /// Two Logbook sessions at once on one store, from two harbor instances, lose nothing and each run reads back whole.
-    ///
-    /// Logbook: two people running `chaos apply` against one shared store (the reason server-backed harbors exist).
-    Required needs Reopen fn two_logbook_sessions(ctx) {
-        ok("init_db", ctx.harbor().init_db())?;
-        let other = ctx.reopen().ok_or_else(|| Failure::new("no reopen closure"))?;
-        ok("init_db on the second instance", other.init_db())?;
-        let (first, second) = (ctx.twin(), Twin::new(&other));
-        let sessions: Vec<Verdict> = std::thread::scope(|s| {
-            let a = s.spawn(|| logbook_session(&first, ctx, 1, 60));
-            let b = s.spawn(|| logbook_session(&second, ctx, 2, 60));
-            [a, b].map(|t| t.join().unwrap_or_else(|_| Err(Failure::new("a session thread panicked")))).into()
-        });
-        sessions.into_iter().collect::<Result<Vec<()>, _>>()?;
-        export_reads(&first, &ctx.run_id(1))?;
-        export_reads(&second, &ctx.run_id(2))?;
-        // Each instance also sees the other's run whole.
-        export_reads(&first.rebind(&other), &ctx.run_id(1))?;
-        export_reads(&second.rebind(ctx.harbor()), &ctx.run_id(2))
-    }
+/// Two Logbook sessions at once on one store, from two harbor instances, lose nothing and each run reads back whole.
+///
+/// Logbook: two people running `chaos apply` against one shared store (the reason server-backed harbors exist).
+fn two_logbook_sessions(ctx: &Ctx) -> Verdict {
+    let other = ctx
+        .reopen()
+        .ok_or_else(|| Failure::new("no reopen closure"))?;
+    ok("init_db on the second instance", other.init_db())?;
+    let (first, second) = (ctx.twin(), Twin::new(&other));
+    let sessions: Vec<Verdict> = std::thread::scope(|s| {
+        let a = s.spawn(|| logbook_session(&first, ctx, 1, 60));
+        let b = s.spawn(|| logbook_session(&second, ctx, 2, 60));
+        [a, b]
+            .map(|t| {
+                t.join()
+                    .unwrap_or_else(|_| Err(Failure::new("a session thread panicked")))
+            })
+            .into()
+    });
+    sessions.into_iter().collect::<Result<Vec<()>, _>>()?;
+    export_reads(&first, &ctx.run_id(1))?;
+    export_reads(&second, &ctx.run_id(2))?;
+    // Each instance also sees the other's run whole.
+    export_reads(&first.rebind(&other), &ctx.run_id(1))?;
+    export_reads(&second.rebind(ctx.harbor()), &ctx.run_id(2))
+}
 
-    /// Two runs written at once from two threads each keep exactly their own records.
-    ///
-    /// Recommended: one Logbook serves one run; a harbor serving several at once (a server) needs it.
-    Recommended fn two_runs_at_once(ctx) {
-        let twin = ctx.twin();
-        ok("init_db", ctx.harbor().init_db())?;
-        let results: Vec<Verdict> = std::thread::scope(|s| {
-            let writers: Vec<_> = (1..=2)
-                .map(|n| {
-                    let twin = &twin;
-                    s.spawn(move || {
-                        label_thread(format!("writer of run {n}"));
-                        let run_id = ctx.run_id(n);
-                        twin.create_run(&ctx.new_run(n))?;
-                        let hosts: Vec<i64> = NAMES.iter().map(|h| host(twin, &run_id, h)).collect::<Result<_, _>>()?;
-                        for write in queue(&run_id, &hosts, 40) {
-                            let (h, m) = (write.apply(twin.harbor()), write.apply_to_model(twin));
-                            if h.is_err() || m.is_err() {
-                                return Err(Failure::new(format!("a write of run {n} failed: harbor {h:?}, model {m:?}")));
-                            }
+/// Two runs written at once from two threads each keep exactly their own records.
+///
+/// Recommended: one Logbook serves one run; a harbor serving several at once (a server) needs it.
+fn two_runs_at_once(ctx: &Ctx) -> Verdict {
+    let twin = ctx.twin();
+    let results: Vec<Verdict> = std::thread::scope(|s| {
+        let writers: Vec<_> = (1..=2)
+            .map(|n| {
+                let twin = &twin;
+                s.spawn(move || {
+                    label_thread(format!("writer of run {n}"));
+                    let run_id = ctx.run_id(n);
+                    twin.create_run(&ctx.new_run(n))?;
+                    let hosts: Vec<i64> = NAMES
+                        .iter()
+                        .map(|h| host(twin, &run_id, h))
+                        .collect::<Result<_, _>>()?;
+                    for write in queue(&run_id, &hosts, 40) {
+                        let (h, m) = (write.apply(twin.harbor()), write.apply_to_model(twin));
+                        if h.is_err() || m.is_err() {
+                            return Err(Failure::new(format!(
+                                "a write of run {n} failed: harbor {h:?}, model {m:?}"
+                            )));
                         }
-                        Ok(())
-                    })
+                    }
+                    Ok(())
                 })
-                .collect();
-            writers.into_iter().map(|w| w.join().unwrap_or_else(|_| Err(Failure::new("a writer thread panicked")))).collect()
-        });
-        results.into_iter().collect::<Result<Vec<()>, _>>()?;
-        for n in 1..=2 {
-            twin.run_data(&ctx.run_id(n))?;
-            twin.summary(&ctx.run_id(n))?;
+            })
+            .collect();
+        writers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err(Failure::new("a writer thread panicked")))
+            })
+            .collect()
+    });
+    results.into_iter().collect::<Result<Vec<()>, _>>()?;
+    for n in 1..=2 {
+        twin.run_data(&ctx.run_id(n))?;
+        twin.summary(&ctx.run_id(n))?;
+    }
+    Ok(())
+}
+
+/// A write acknowledged on one thread is visible at once from every other thread.
+///
+/// Logbook: the main thread reads timespans while the writer thread writes, and exports once the queue is done.
+fn acknowledged_writes_visible(ctx: &Ctx) -> Verdict {
+    let run_id = ctx.run_id(1);
+    ok("create_run", ctx.harbor().create_run(&ctx.new_run(1)))?;
+    let (verdicts_tx, verdicts) = mpsc::channel::<Verdict>();
+    std::thread::scope(|s| {
+        // Two readers, each told "n fact logs are acknowledged", each checking it sees exactly n.
+        let readers: Vec<mpsc::Sender<usize>> = (1..=2)
+            .map(|reader| {
+                let (tx, rx) = mpsc::channel::<usize>();
+                let (harbor, run_id, verdicts) = (ctx.harbor(), &run_id, verdicts_tx.clone());
+                s.spawn(move || {
+                    label_thread(format!("reader {reader}"));
+                    for acked in rx {
+                        let seen = harbor.get_facts_for_timespan(run_id, 1769462954.0, 1769462954.0 + acked as f64);
+                        let verdict = match seen {
+                            Ok(rows) if rows.len() == acked => Ok(()),
+                            Ok(rows) => Err(Failure::new(format!("{acked} fact logs were acknowledged by the writer, reader {reader} saw {}", rows.len()))),
+                            Err(e) => Err(Failure::call("get_facts_for_timespan", &e)),
+                        };
+                        if verdicts.send(verdict).is_err() {
+                            return;
+                        }
+                    }
+                });
+                tx
+            })
+            .collect();
+        label_thread("writer");
+        for i in 0..WRITES_CHECKED {
+            let fact = sample::fact(&run_id, 1769462954.0 + i as f64, &format!("fact {i}"));
+            let written = ctx
+                .harbor()
+                .insert_fact_log(&fact)
+                .map_err(|e| Failure::call("insert_fact_log", &e));
+            let checked = written.and_then(|()| {
+                readers[i % 2]
+                    .send(i + 1)
+                    .map_err(|_| Failure::new("a reader thread stopped"))?;
+                verdicts
+                    .recv()
+                    .unwrap_or_else(|_| Err(Failure::new("a reader thread stopped")))
+            });
+            checked?;
         }
         Ok(())
-    }
-
-    /// A write acknowledged on one thread is visible at once from every other thread.
-    ///
-    /// Logbook: the main thread reads timespans while the writer thread writes, and exports once the queue is done.
-    Required fn acknowledged_writes_visible(ctx) {
-        ok("init_db", ctx.harbor().init_db())?;
-        let run_id = ctx.run_id(1);
-        ok("create_run", ctx.harbor().create_run(&ctx.new_run(1)))?;
-        let (verdicts_tx, verdicts) = mpsc::channel::<Verdict>();
-        std::thread::scope(|s| {
-            // Two readers, each told "n fact logs are acknowledged", each checking it sees exactly n.
-            let readers: Vec<mpsc::Sender<usize>> = (1..=2)
-                .map(|reader| {
-                    let (tx, rx) = mpsc::channel::<usize>();
-                    let (harbor, run_id, verdicts) = (ctx.harbor(), &run_id, verdicts_tx.clone());
-                    s.spawn(move || {
-                        label_thread(format!("reader {reader}"));
-                        for acked in rx {
-                            let seen = harbor.get_facts_for_timespan(run_id, 1769462954.0, 1769462954.0 + acked as f64);
-                            let verdict = match seen {
-                                Ok(rows) if rows.len() == acked => Ok(()),
-                                Ok(rows) => Err(Failure::new(format!("{acked} fact logs were acknowledged by the writer, reader {reader} saw {}", rows.len()))),
-                                Err(e) => Err(Failure::call("get_facts_for_timespan", &e)),
-                            };
-                            if verdicts.send(verdict).is_err() {
-                                return;
-                            }
-                        }
-                    });
-                    tx
-                })
-                .collect();
-            label_thread("writer");
-            for i in 0..WRITES_CHECKED {
-                let fact = sample::fact(&run_id, 1769462954.0 + i as f64, &format!("fact {i}"));
-                let written = ctx.harbor().insert_fact_log(&fact).map_err(|e| Failure::call("insert_fact_log", &e));
-                let checked = written.and_then(|()| {
-                    readers[i % 2].send(i + 1).map_err(|_| Failure::new("a reader thread stopped"))?;
-                    verdicts.recv().unwrap_or_else(|_| Err(Failure::new("a reader thread stopped")))
-                });
-                checked?;
-            }
-            Ok(())
-        })
-    }
+    })
 }

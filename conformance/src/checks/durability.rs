@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use super::queue::Write;
 use super::{host, ok};
-use crate::suite::{checks, label_thread, sample, Failure, Probe};
+use crate::toolkit::{
+    label_thread, sample, Check, Ctx, Failure, Group, Level, Need, Probe, Verdict,
+};
 use crate::Limani;
 
 /// How many crashes one check makes, each at another point of a burst.
@@ -24,7 +26,7 @@ fn burst(run_id: &str, host_id: i64, round: usize) -> Vec<Write> {
                 0 => Write::Fact(sample::fact(run_id, ts, &name)),
                 _ => {
                     let mut op = sample::operation(run_id, host_id, &name, ts);
-                    op.logs = serde_json::json!({"stdout": name.repeat(200), "stderr": ""});
+                    op.logs = serde_json::json!({"stdout": name.repeat(200), "stderr": ""}).into();
                     Write::Operation(Box::new(op))
                 }
             }
@@ -114,84 +116,126 @@ fn crash_during(
     })
 }
 
-checks! {
-    group "durability";
+/// The checks of this group, in report order.
+pub(crate) fn checks() -> Vec<Check> {
+    let group = Group::new("durability", include_str!("durability.rs"));
+    vec![
+        group
+            .check(
+                Level::Required,
+                "reopen_keeps_everything",
+                reopen_keeps_everything,
+            )
+            .needs(Need::Reopen),
+        group
+            .check(
+                Level::Required,
+                "host_ids_stable_after_reopen",
+                host_ids_stable_after_reopen,
+            )
+            .needs(Need::Reopen),
+        group
+            .check(
+                Level::Required,
+                "acknowledged_writes_survive_a_crash",
+                acknowledged_writes_survive_a_crash,
+            )
+            .needs(Need::Crash),
+    ]
+}
 
-    /// Every acknowledged write is there after disconnect and a reopen of the store.
-    ///
-    /// Logbook: every later `chaos` command opens the store anew.
-    Required needs Reopen fn reopen_keeps_everything(ctx) {
-        let twin = ctx.twin();
-        ok("init_db", ctx.harbor().init_db())?;
-        let run_id = ctx.run_id(1);
-        twin.create_run(&ctx.new_run(1))?;
-        let id = host(&twin, &run_id, "@local")?;
-        twin.insert_fact_log(&sample::fact(&run_id, 1769462954.25, "fact"))?;
-        twin.insert_operation(&sample::operation(&run_id, id, "op", 1769462954.5))?;
-        twin.insert_snapshot(&sample::snapshot(&run_id, id, "post_operations", 1769462955.0))?;
-        twin.end_run_update(&run_id, 1769462999.0, "success", &serde_json::json!({"status": "success"}))?;
-        ok("disconnect", ctx.harbor().disconnect())?;
-        let reopened = ctx.reopen().ok_or_else(|| Failure::new("no reopen closure"))?;
-        ok("init_db", reopened.init_db())?;
-        let twin = twin.rebind(&reopened);
-        twin.run_data(&run_id)?;
-        twin.summary(&run_id)?;
-        twin.timespan(&run_id, f64::NEG_INFINITY, f64::INFINITY)
-    }
+/// Every acknowledged write is there after disconnect and a reopen of the store.
+///
+/// Logbook: every later `chaos` command opens the store anew.
+fn reopen_keeps_everything(ctx: &Ctx) -> Verdict {
+    let twin = ctx.twin();
+    let run_id = ctx.run_id(1);
+    twin.create_run(&ctx.new_run(1))?;
+    let id = host(&twin, &run_id, "@local")?;
+    twin.insert_fact_log(&sample::fact(&run_id, 1769462954.25, "fact"))?;
+    twin.insert_operation(&sample::operation(&run_id, id, "op", 1769462954.5))?;
+    twin.insert_snapshot(&sample::snapshot(
+        &run_id,
+        id,
+        "post_operations",
+        1769462955.0,
+    ))?;
+    twin.end_run_update(
+        &run_id,
+        1769462999.0,
+        "success",
+        &serde_json::json!({"status": "success"}).into(),
+    )?;
+    ok("disconnect", ctx.harbor().disconnect())?;
+    let reopened = ctx
+        .reopen()
+        .ok_or_else(|| Failure::new("no reopen closure"))?;
+    ok("init_db", reopened.init_db())?;
+    let twin = twin.rebind(&reopened);
+    twin.run_data(&run_id)?;
+    twin.summary(&run_id)?;
+    twin.timespan(&run_id, f64::NEG_INFINITY, f64::INFINITY)
+}
 
-    /// After a reopen, known hosts keep their ids and a new host never reuses one.
-    ///
-    /// Logbook: the next run opens the store anew; a reused host id mixes its operations with an old run's.
-    Required needs Reopen fn host_ids_stable_after_reopen(ctx) {
-        let twin = ctx.twin();
-        ok("init_db", ctx.harbor().init_db())?;
-        let run_id = ctx.run_id(1);
-        twin.create_run(&ctx.new_run(1))?;
-        host(&twin, &run_id, "@local")?;
-        host(&twin, &run_id, "web-1")?;
-        ok("disconnect", ctx.harbor().disconnect())?;
-        let reopened = ctx.reopen().ok_or_else(|| Failure::new("no reopen closure"))?;
-        ok("init_db", reopened.init_db())?;
-        let twin = twin.rebind(&reopened);
-        host(&twin, &run_id, "web-1")?;
-        host(&twin, &run_id, "db-1")?;
-        host(&twin, &run_id, "@local")?;
-        twin.run_data(&run_id)
-    }
+/// After a reopen, known hosts keep their ids and a new host never reuses one.
+///
+/// Logbook: the next run opens the store anew; a reused host id mixes its operations with an old run's.
+fn host_ids_stable_after_reopen(ctx: &Ctx) -> Verdict {
+    let twin = ctx.twin();
+    let run_id = ctx.run_id(1);
+    twin.create_run(&ctx.new_run(1))?;
+    host(&twin, &run_id, "@local")?;
+    host(&twin, &run_id, "web-1")?;
+    ok("disconnect", ctx.harbor().disconnect())?;
+    let reopened = ctx
+        .reopen()
+        .ok_or_else(|| Failure::new("no reopen closure"))?;
+    ok("init_db", reopened.init_db())?;
+    let twin = twin.rebind(&reopened);
+    host(&twin, &run_id, "web-1")?;
+    host(&twin, &run_id, "db-1")?;
+    host(&twin, &run_id, "@local")?;
+    twin.run_data(&run_id)
+}
 
-    /// Every write acknowledged before a crash (SIGKILL) is there when the store is reopened, wherever in a burst of writes the crash hits; the write it interrupts is there whole or not at all.
-    ///
-    /// Logbook: a `chaos apply` can be killed at any point, mostly while its writer thread writes.
-    Required needs Crash fn acknowledged_writes_survive_a_crash(ctx) {
-        let twin = ctx.twin();
-        ok("init_db", ctx.harbor().init_db())?;
-        let run_id = ctx.run_id(1);
-        twin.create_run(&ctx.new_run(1))?;
-        let host_id = host(&twin, &run_id, "@local")?;
-        let mut points = CrashPoints::new(u64::from(std::process::id()));
-        let mut maybe = Vec::new();
-        for round in 0..CRASH_ROUNDS {
-            let harbor = match round {
-                0 => ctx.harbor().clone(),
-                _ => ctx.reopen().ok_or_else(|| Failure::new("no reopen closure"))?,
-            };
-            ok("init_db", harbor.init_db())?;
-            let writes = burst(&run_id, host_id, round);
-            let (acked, interrupted) = crash_during(&harbor, &writes, points.next())?;
-            for write in &writes[..acked] {
-                write.apply_to_model(&twin)?;
-            }
-            maybe.extend(interrupted.map(|i| writes[i].clone()));
-        }
-        let reopened = ctx.reopen().ok_or_else(|| Failure::new("no reopen closure"))?;
-        ok("init_db", reopened.init_db())?;
-        // An interrupted write may have been stored: if it is there, the model has it too.
-        let stored = ok("get_run_data", reopened.get_run_data(&run_id))?;
-        for write in maybe.iter().filter(|w| stored.as_ref().is_some_and(|d| w.is_in(d))) {
+/// Every write acknowledged before a crash (SIGKILL) is there when the store is reopened, wherever in a burst of writes the crash hits; the write it interrupts is there whole or not at all.
+///
+/// Logbook: a `chaos apply` can be killed at any point, mostly while its writer thread writes.
+fn acknowledged_writes_survive_a_crash(ctx: &Ctx) -> Verdict {
+    let twin = ctx.twin();
+    let run_id = ctx.run_id(1);
+    twin.create_run(&ctx.new_run(1))?;
+    let host_id = host(&twin, &run_id, "@local")?;
+    let mut points = CrashPoints::new(u64::from(std::process::id()));
+    let mut maybe = Vec::new();
+    for round in 0..CRASH_ROUNDS {
+        let harbor = match round {
+            0 => ctx.harbor().clone(),
+            _ => ctx
+                .reopen()
+                .ok_or_else(|| Failure::new("no reopen closure"))?,
+        };
+        ok("init_db", harbor.init_db())?;
+        let writes = burst(&run_id, host_id, round);
+        let (acked, interrupted) = crash_during(&harbor, &writes, points.next())?;
+        for write in &writes[..acked] {
             write.apply_to_model(&twin)?;
         }
-        let twin = twin.rebind(&reopened);
-        twin.run_data(&run_id)?;
-        twin.summary(&run_id)
+        maybe.extend(interrupted.map(|i| writes[i].clone()));
     }
+    let reopened = ctx
+        .reopen()
+        .ok_or_else(|| Failure::new("no reopen closure"))?;
+    ok("init_db", reopened.init_db())?;
+    // An interrupted write may have been stored: if it is there, the model has it too.
+    let stored = ok("get_run_data", reopened.get_run_data(&run_id))?;
+    for write in maybe
+        .iter()
+        .filter(|w| stored.as_ref().is_some_and(|d| w.is_in(d)))
+    {
+        write.apply_to_model(&twin)?;
+    }
+    let twin = twin.rebind(&reopened);
+    twin.run_data(&run_id)?;
+    twin.summary(&run_id)
 }

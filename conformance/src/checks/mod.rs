@@ -4,6 +4,7 @@
 mod concurrency;
 mod durability;
 mod fidelity;
+mod fixtures;
 mod hosts;
 mod lifecycle;
 mod property;
@@ -14,7 +15,7 @@ mod summary;
 mod timespan;
 
 use crate::error::Result;
-use crate::suite::{Check, Failure};
+use crate::toolkit::{Check, Failure};
 
 /// Every check, in the order a report lists them.
 pub fn all() -> Vec<Check> {
@@ -29,6 +30,7 @@ pub fn all() -> Vec<Check> {
         concurrency::checks(),
         durability::checks(),
         property::checks(),
+        fixtures::checks(),
     ]
     .concat()
 }
@@ -39,7 +41,11 @@ fn ok<T>(call: &str, result: Result<T>) -> std::result::Result<T, Failure> {
 }
 
 /// A host that must be created on both sides.
-fn host(twin: &crate::suite::Twin, run_id: &str, name: &str) -> std::result::Result<i64, Failure> {
+fn host(
+    twin: &crate::toolkit::Twin,
+    run_id: &str,
+    name: &str,
+) -> std::result::Result<i64, Failure> {
     twin.host(run_id, name)?.ok_or_else(|| {
         Failure::new(format!(
             "get_or_create_host({run_id:?}, {name:?}) was rejected"

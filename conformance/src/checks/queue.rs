@@ -1,7 +1,7 @@
 //! The writes the Logbook queues for its writer thread, applied to a harbor or to the model.
 
 use crate::records::{NewFactLog, NewOperation, NewSnapshot, RunData};
-use crate::suite::{Failure, Twin};
+use crate::toolkit::{Failure, Twin};
 use crate::Limani;
 
 /// A write the Logbook queues for its writer thread.

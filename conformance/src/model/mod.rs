@@ -6,7 +6,7 @@ pub mod rules;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
-use serde_json::Value;
+use crate::json::Json;
 
 use crate::error::{LimaniError, Result};
 use crate::limani::Limani;
@@ -26,7 +26,7 @@ pub struct MemoryLimani {
 
 /// Everything the model has stored, in insertion order.
 #[derive(Clone, Debug, Default)]
-pub struct Logbook {
+struct Logbook {
     runs: Vec<RunRecord>,
     run_index: HashMap<String, usize>,
     hosts: Vec<(HostId, String, String)>,
@@ -40,11 +40,6 @@ impl MemoryLimani {
     /// An empty model.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// A copy of everything stored so far.
-    pub fn logbook(&self) -> Logbook {
-        self.lock().clone()
     }
 
     /// True when the run was created.
@@ -163,7 +158,7 @@ impl Limani for MemoryLimani {
         run_id: &str,
         end_time: f64,
         status: &str,
-        summary: &Value,
+        summary: &Json,
     ) -> Result<()> {
         let status = RunStatus::parse(status)?;
         rules::finite("end_time", end_time)?;

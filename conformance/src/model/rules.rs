@@ -3,7 +3,7 @@
 
 use std::cmp::Ordering;
 
-use serde_json::Value;
+use limani_contract::Exact;
 
 use crate::error::{ErrorKind, LimaniError, Result};
 use crate::records::SummaryStats;
@@ -157,50 +157,15 @@ pub fn same_float(a: f64, b: f64) -> bool {
     a.to_bits() == b.to_bits() || (a == 0.0 && b == 0.0)
 }
 
-/// JSON is kept exactly: same keys, strings, numbers of the same kind and value (key order aside).
-pub fn same_json(a: &Value, b: &Value) -> bool {
-    json_equal(a, b, false)
+/// JSON is kept exactly: same keys, strings, numbers of the same kind and value, as Python's
+/// `json.loads` reads them (an integer never equals a float; `-0` is `0`); key order aside.
+pub fn same_json(a: &Exact, b: &Exact) -> bool {
+    a.same(b, false)
 }
 
 /// JSON objects also keep their keys in the order they were given (recommended: jsonb does not).
-pub fn same_json_and_key_order(a: &Value, b: &Value) -> bool {
-    json_equal(a, b, true)
-}
-
-fn json_equal(a: &Value, b: &Value, key_order: bool) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => same_number(&x.to_string(), &y.to_string()),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| json_equal(x, y, key_order))
-        }
-        (Value::Object(x), Value::Object(y)) if key_order => {
-            x.len() == y.len()
-                && x.iter()
-                    .zip(y)
-                    .all(|((kx, vx), (ky, vy))| kx == ky && json_equal(vx, vy, key_order))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, vx)| y.get(k).is_some_and(|vy| json_equal(vx, vy, key_order)))
-        }
-        _ => a == b,
-    }
-}
-
-/// Integers compare by exact value, floats by their nearest double; an integer never equals a float.
-fn same_number(x: &str, y: &str) -> bool {
-    let is_float = |s: &str| s.contains(['.', 'e', 'E']);
-    match (is_float(x), is_float(y)) {
-        (false, false) => {
-            x == y || (x.trim_start_matches('-') == "0" && y.trim_start_matches('-') == "0")
-        }
-        (true, true) => match (x.parse::<f64>(), y.parse::<f64>()) {
-            (Ok(a), Ok(b)) => same_float(a, b),
-            _ => x == y,
-        },
-        _ => false,
-    }
+pub fn same_json_and_key_order(a: &Exact, b: &Exact) -> bool {
+    a.same(b, true)
 }
 
 /// An update (`start_update_run`, `end_run_update`) of an unknown run creates nothing: the harbor
@@ -218,7 +183,6 @@ pub fn unknown_run_update_allowed(harbor: &Result<()>, model: &Result<()>) -> bo
 mod tests {
     use super::*;
     use rstest::rstest;
-    use serde_json::json;
 
     #[rstest]
     #[case(0.03125, 0.0312)]
@@ -305,23 +269,22 @@ mod tests {
     }
 
     #[rstest]
-    #[case(json!({"a": 1, "b": 2}), json!({"b": 2, "a": 1}), true)]
-    #[case(json!({"a": 1, "b": 2}), json!({"a": 1, "c": 2}), false)]
-    #[case(json!(1), json!(1.0), false)]
-    #[case(serde_json::from_str("1e16").unwrap(), serde_json::from_str("1e+16").unwrap(), true)]
-    #[case(serde_json::from_str("18446744073709551617").unwrap(), serde_json::from_str("18446744073709551616").unwrap(), false)]
-    #[case(serde_json::from_str("-0").unwrap(), json!(0), true)]
-    #[case(json!(""), Value::Null, false)]
-    fn json_is_compared_exactly(#[case] a: Value, #[case] b: Value, #[case] same: bool) {
+    #[case(r#"{"a": 1, "b": 2}"#, r#"{"b": 2, "a": 1}"#, true)]
+    #[case(r#"{"a": 1, "b": 2}"#, r#"{"a": 1, "c": 2}"#, false)]
+    #[case("1", "1.0", false)]
+    #[case("1e16", "1e+16", true)]
+    #[case("18446744073709551617", "18446744073709551616", false)]
+    #[case("-0", "0", true)]
+    #[case(r#""""#, "null", false)]
+    fn json_is_compared_exactly(#[case] a: &str, #[case] b: &str, #[case] same: bool) {
+        let (a, b) = (Exact::parse(a).unwrap(), Exact::parse(b).unwrap());
         assert_eq!(same_json(&a, &b), same);
     }
 
     #[test]
     fn key_order_is_compared_on_request() {
-        let (a, b) = (
-            json!({"a": 1, "b": [{"x": 1, "y": 2}]}),
-            json!({"a": 1, "b": [{"y": 2, "x": 1}]}),
-        );
+        let a = Exact::parse(r#"{"a": 1, "b": [{"x": 1, "y": 2}]}"#).unwrap();
+        let b = Exact::parse(r#"{"a": 1, "b": [{"y": 2, "x": 1}]}"#).unwrap();
         assert!(same_json(&a, &b) && !same_json_and_key_order(&a, &b));
     }
 

@@ -16,7 +16,8 @@ pub use action::Action;
 pub use play::Session;
 
 use crate::limani::Limani;
-use crate::suite::{Failure, Revision, Verdict};
+use crate::records::Revision;
+use crate::toolkit::{Failure, Verdict};
 
 /// Runs per session (the last one starts unknown) and most steps per session.
 const RUNS: u8 = 3;
@@ -170,7 +171,20 @@ fn report(
     } else {
         String::new()
     };
-    let trace = serde_json::json!({"limani_trace": 1, "concurrent": concurrent, "readers": readers, "steps": actions});
+    #[derive(serde::Serialize)]
+    struct Trace<'a> {
+        limani_trace: u32,
+        concurrent: bool,
+        readers: usize,
+        steps: &'a [Action],
+    }
+    let trace = Trace {
+        limani_trace: 1,
+        concurrent,
+        readers,
+        steps: actions,
+    };
+    let trace = serde_json::to_string(&trace).unwrap_or_default();
     Failure {
         what: format!(
             "{}\nminimal session{split}, {} steps (T = {}):\n{}\ntrace (for `limani replay`): {}\nseed {}: rerun with LIMANI_SEED={} LIMANI_CASES={}",

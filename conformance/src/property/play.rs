@@ -9,9 +9,13 @@ use serde_json::json;
 use super::action::{run_of, Action, HOSTS};
 use crate::limani::Limani;
 use crate::model::rules;
+use crate::records::Revision;
+
+/// The host id of a host the harbor would not create: a write to it is refused on both sides.
+const NO_HOST: i64 = -1;
 use crate::records::{NewFactLog, NewOperation, NewRun, NewSnapshot};
-use crate::suite::twin::outcomes_agree;
-use crate::suite::{label_thread, sample, Failure, Revision, Twin, Verdict};
+use crate::toolkit::twin::outcomes_agree;
+use crate::toolkit::{label_thread, sample, Failure, Twin, Verdict};
 
 /// One session's names and the harbor's host ids it has seen.
 pub struct Session<'a> {
@@ -54,8 +58,11 @@ impl<'a> Session<'a> {
 
     /// The harbor's id of a host, got or created on both sides as the Logbook does before a write.
     fn host(&self, run: u8, host: u8) -> Result<i64, Failure> {
-        let id = self.twin.host(&self.run_id(run), name(host))?.unwrap_or(-1);
-        if id != -1 {
+        let id = self
+            .twin
+            .host(&self.run_id(run), name(host))?
+            .unwrap_or(NO_HOST);
+        if id != NO_HOST {
             self.hosts
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
@@ -81,7 +88,7 @@ impl<'a> Session<'a> {
         let mut op = sample::operation(&self.run_id(*run), host_id, text, *at);
         (op.duration, op.changed, op.success, op.diff) =
             (*duration, *changed, *success, text.clone());
-        op.logs = json!({"stdout": text, "stderr": ""});
+        op.logs = json!({"stdout": text, "stderr": ""}).into();
         Some(op)
     }
 
@@ -96,7 +103,7 @@ impl<'a> Session<'a> {
     /// Plays one step on both sides and compares.
     pub fn step(&self, action: &Action) -> Verdict {
         let t = &self.twin;
-        if is_host_write(action) && !self.created(run_of(action)) {
+        if needs_its_run(action) && !self.created(run_of(action)) {
             // Writes for a run never created are lifecycle::writes_to_unknown_run_rejected's
             // (recommended); here the run must simply still be unknown.
             return t.run_data(&self.run_id(run_of(action)));
@@ -127,9 +134,12 @@ impl<'a> Session<'a> {
             }
             Action::FactLog { run, at, text } => t.insert_fact_log(&self.fact(*run, *at, text)),
             Action::Status { run, status } => t.start_update_run(&self.run_id(*run), status),
-            Action::EndRun { run, at, status } => {
-                t.end_run_update(&self.run_id(*run), *at, status, &json!({"status": status}))
-            }
+            Action::EndRun { run, at, status } => t.end_run_update(
+                &self.run_id(*run),
+                *at,
+                status,
+                &json!({"status": status}).into(),
+            ),
             Action::Timespan { run, start, end } => t.timespan(&self.run_id(*run), *start, *end),
             Action::Summary { run } => t.summary(&self.run_id(*run)),
             Action::RunData { run } => t.run_data(&self.run_id(*run)),
@@ -179,7 +189,7 @@ impl<'a> Session<'a> {
             if matches!(action, Action::CreateRun { .. } | Action::Host { .. }) {
                 self.step(action)?;
             }
-            if !is_write(action) || (is_host_write(action) && !self.created(run_of(action))) {
+            if !is_write(action) || (needs_its_run(action) && !self.created(run_of(action))) {
                 continue;
             }
             if let Action::Operation { run, host, .. } | Action::Snapshot { run, host, .. } = action
@@ -251,7 +261,7 @@ impl<'a> Session<'a> {
         hosts: &HashMap<(u8, u8), i64>,
     ) -> crate::Result<()> {
         self.write(self.twin.harbor(), action, &|run, host| {
-            hosts.get(&(run, host)).copied().unwrap_or(-1)
+            hosts.get(&(run, host)).copied().unwrap_or(NO_HOST)
         })
     }
 
@@ -259,7 +269,7 @@ impl<'a> Session<'a> {
         let model_host = |run, host| {
             hosts
                 .get(&(run, host))
-                .map_or(-1, |h| self.twin.model_host(*h))
+                .map_or(NO_HOST, |h| self.twin.model_host(*h))
         };
         self.write(self.twin.model(), action, &model_host)
     }
@@ -282,9 +292,12 @@ impl<'a> Session<'a> {
             } => on.insert_snapshot(&self.snapshot(*run, host_id(*run, *host), *at, text)),
             Action::FactLog { run, at, text } => on.insert_fact_log(&self.fact(*run, *at, text)),
             Action::Status { run, status } => on.start_update_run(&self.run_id(*run), status),
-            Action::EndRun { run, at, status } => {
-                on.end_run_update(&self.run_id(*run), *at, status, &json!({"status": status}))
-            }
+            Action::EndRun { run, at, status } => on.end_run_update(
+                &self.run_id(*run),
+                *at,
+                status,
+                &json!({"status": status}).into(),
+            ),
             _ => Ok(()),
         }
     }
@@ -337,7 +350,7 @@ impl<'a> Session<'a> {
 }
 
 /// Writes that need the run to exist: hosts and what hangs off a run.
-fn is_host_write(action: &Action) -> bool {
+fn needs_its_run(action: &Action) -> bool {
     matches!(
         action,
         Action::Host { .. }

@@ -3,10 +3,12 @@
 
 /// Expands to a module `$name` with one `#[test]` per check, named `group__check`.
 ///
-/// ```ignore
-/// conformance::suite!(my_harbor, || MyLimani::open_fresh());
+/// ```
+/// conformance::suite!(my_harbor, || conformance::MemoryLimani::new());
 /// // or, configured:
-/// conformance::suite!(my_harbor, || MyLimani::open_fresh(), |s| s.revision(conformance::Revision::Seed));
+/// conformance::suite!(my_seed_harbor, || conformance::MemoryLimani::new(), |s: conformance::Suite| {
+///     s.revision(conformance::Revision::Seed)
+/// });
 /// ```
 /// A required check that fails makes its test fail; a recommended one prints its failure.
 #[macro_export]
@@ -80,6 +82,7 @@ macro_rules! suite {
             property__sequences_match_model = "property::sequences_match_model",
             property__concurrent_sessions_explainable = "property::concurrent_sessions_explainable",
             property__hostile_sequences_match_model = "property::hostile_sequences_match_model",
+            fixtures__recorded_runs_replay = "fixtures::recorded_runs_replay",
         }
     };
 }
@@ -174,4 +177,5 @@ pub const SUITE_MACRO_IDS: &[&str] = &[
     "property::sequences_match_model",
     "property::concurrent_sessions_explainable",
     "property::hostile_sequences_match_model",
+    "fixtures::recorded_runs_replay",
 ];

@@ -5,7 +5,18 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::Level;
+use crate::toolkit::Level;
+
+/// The four-letter mark of a result in a table: `ok`, `FAIL`, `warn` (a recommended check
+/// failed and does not count) or `skip`.
+pub fn mark(outcome: Outcome, counts: bool) -> &'static str {
+    match outcome {
+        Outcome::Passed => "ok  ",
+        Outcome::Failed if counts => "FAIL",
+        Outcome::Failed => "warn",
+        Outcome::Skipped => "skip",
+    }
+}
 
 /// How a check ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,7 +59,7 @@ fn ms(d: Duration) -> f64 {
 
 impl CheckResult {
     pub(crate) fn new(
-        check: &super::Check,
+        check: &crate::toolkit::Check,
         outcome: Outcome,
         took: Duration,
         message: Option<String>,
@@ -118,12 +129,7 @@ impl Report {
     pub fn to_text(&self) -> String {
         let mut out = format!("limani conformance: {}\n", self.harbor);
         for r in &self.results {
-            let mark = match r.outcome {
-                Outcome::Passed => "ok  ",
-                Outcome::Failed if self.fails_certification(r) => "FAIL",
-                Outcome::Failed => "warn",
-                Outcome::Skipped => "skip",
-            };
+            let mark = mark(r.outcome, self.fails_certification(r));
             let _ = writeln!(
                 out,
                 "  {mark} {:<48} {:>9.1} ms  {:?}",
@@ -324,7 +330,7 @@ fn xml(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::suite::Level;
+    use crate::toolkit::Level;
 
     fn report_with(message: &str) -> Report {
         let check = crate::suite::all_checks()[0];

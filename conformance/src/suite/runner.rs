@@ -7,8 +7,10 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::report::{CheckResult, Outcome};
-use super::{Check, Ctx, Failure, Need, Probe, Reopen, Revision};
 use crate::limani::Limani;
+use crate::records::Revision;
+use crate::toolkit::probe::panic_text;
+use crate::toolkit::{Check, Ctx, Failure, Need, Probe, Reopen};
 
 /// Makes a usable harbor; checks isolate themselves, so it may return the same store each time.
 pub type Factory = Arc<dyn Fn() -> Box<dyn Limani> + Send + Sync>;
@@ -20,14 +22,6 @@ pub(crate) struct Settings {
     pub crashable: bool,
     pub property: crate::property::Settings,
     pub reproduce: String,
-}
-
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".to_owned())
 }
 
 /// The full failure message: clause, what, diff, calls, how to reproduce.
@@ -99,6 +93,9 @@ pub(crate) fn run_check(check: &Check, factory: &Factory, settings: &Settings) -
                     })?;
                     let probe = Probe::new(Arc::from(harbor));
                     *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(probe.clone());
+                    // The common preamble: the store exists before any check runs.
+                    let ready = probe.init_db();
+                    ready.map_err(|e| Failure::call("init_db (before the check)", &e))?;
                     (check.run)(&Ctx::new(probe, &check, revision, reopen, property))
                 }));
                 let _ = done.send(outcome.unwrap_or_else(|p| {

@@ -11,13 +11,14 @@ use std::time::Duration;
 
 use crate::unknown_if_none;
 use conformance::model::rules;
+use conformance::records::secrets_to_json;
+use conformance::Json;
 use conformance::{
     FactLog, HostId, Limani, LimaniError, NewFactLog, NewOperation, NewRun, NewSnapshot, Result,
     RunData, RunStatus, SummaryStats,
 };
 use postgres::error::SqlState;
 use postgres::{Client, NoTls};
-use serde_json::Value;
 
 pub use server::PgServer;
 use sql::Sql;
@@ -193,7 +194,7 @@ impl Limani for PostgresLimani {
         let secrets = run
             .required_secrets
             .as_ref()
-            .map(|s| Value::from(s.iter().cloned().collect::<Vec<_>>()).to_string());
+            .map(|s| secrets_to_json(s).into_string());
         let inserted = self
             .conn("create_run")?
             .execute(
@@ -232,7 +233,7 @@ impl Limani for PostgresLimani {
         run_id: &str,
         end_time: f64,
         status: &str,
-        summary: &Value,
+        summary: &Json,
     ) -> Result<()> {
         let status = RunStatus::parse(status)?;
         rules::finite("end_time", end_time)?;
@@ -287,7 +288,7 @@ impl Limani for PostgresLimani {
             &op.retry_stats,
             &op.command_n_facts,
         ]
-        .map(Value::to_string);
+        .map(Json::as_str);
         let mut conn = self.conn(CALL)?;
         let inserted = conn
             .execute(

@@ -3,6 +3,8 @@
 use std::collections::HashMap;
 
 use conformance::model::rules;
+use conformance::records::secrets_from_json;
+use conformance::Json;
 use conformance::{
     FactLog, HostId, HostRecord, LimaniError, OperationRecord, Result, RunData, RunRecord,
     RunStatus, SnapshotRecord, SummaryStats,
@@ -25,9 +27,9 @@ fn optional(row: &Row, i: usize) -> Option<String> {
     row.get::<_, Option<String>>(i).map(load)
 }
 
-fn json(row: &Row, i: usize) -> Result<Option<Value>> {
+fn json(row: &Row, i: usize) -> Result<Option<Json>> {
     row.get::<_, Option<String>>(i)
-        .map(|t| serde_json::from_str(&t).map_err(|e| LimaniError::storage("get_run_data", e)))
+        .map(|t| Json::new(t).map_err(|e| LimaniError::storage("get_run_data", e)))
         .transpose()
 }
 
@@ -90,7 +92,7 @@ fn read_run_data(tx: &mut impl GenericClient, sql: &Sql, run_id: &str) -> Result
     };
     let status: String = run.get(4);
     let secrets = json(&run, 7)?
-        .map(serde_json::from_value)
+        .map(|list| secrets_from_json(&list))
         .transpose()
         .map_err(|e| LimaniError::storage("get_run_data", e))?;
     let run = RunRecord {
@@ -141,7 +143,7 @@ fn read_run_data(tx: &mut impl GenericClient, sql: &Sql, run_id: &str) -> Result
             name: string(&h, 2),
             summary: h
                 .get::<_, Option<String>>(3)
-                .map(|t| serde_json::from_str(&t).unwrap_or(Value::String(t))),
+                .map(|t| Json::new(t.clone()).unwrap_or_else(|_| Value::String(t).into())),
             operations: by_host.remove(&host_id).unwrap_or_default(),
         });
     }

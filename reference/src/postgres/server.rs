@@ -7,8 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+#[cfg(feature = "containers")]
 use testcontainers::core::{IntoContainerPort, WaitFor};
+#[cfg(feature = "containers")]
 use testcontainers::runners::SyncRunner;
+#[cfg(feature = "containers")]
 use testcontainers::{Container, GenericImage, ImageExt};
 
 /// How long a new server may take to accept queries.
@@ -24,6 +27,7 @@ pub struct PgServer {
 /// What keeps the server: removed on `Drop`, or by [`PgServer::teardown`].
 enum Keep {
     Nothing,
+    #[cfg(feature = "containers")]
     Container(Box<Container<GenericImage>>),
     Cluster(LocalCluster),
 }
@@ -44,6 +48,7 @@ impl PgServer {
     pub fn teardown(&self) {
         match &self._keep {
             Keep::Nothing => {}
+            #[cfg(feature = "containers")]
             Keep::Container(container) => {
                 let _ = Command::new("docker")
                     .args(["rm", "-f", "-v", container.id()])
@@ -64,7 +69,12 @@ impl PgServer {
 
     /// The first server to be had, in the documented order; the error names all three ways.
     pub fn any() -> Result<PgServer, String> {
-        if let Some(server) = Self::from_env() {
+        Self::any_with(std::env::var("LIMANI_POSTGRES_URL").ok())
+    }
+
+    /// As [`PgServer::any`], with `url` in the place of `LIMANI_POSTGRES_URL`.
+    pub fn any_with(url: Option<String>) -> Result<PgServer, String> {
+        if let Some(server) = url.filter(|u| !u.is_empty()).map(Self::from_url) {
             return server;
         }
         let docker = match Self::docker() {
@@ -82,19 +92,23 @@ impl PgServer {
         ))
     }
 
-    /// The server named by `LIMANI_POSTGRES_URL`, if set.
-    pub fn from_env() -> Option<Result<PgServer, String>> {
-        let url = std::env::var("LIMANI_POSTGRES_URL")
-            .ok()
-            .filter(|u| !u.is_empty())?;
-        Some(super::wait_ready(&url, PATIENCE).map(|()| PgServer {
+    /// The server at `url` (as `LIMANI_POSTGRES_URL` names it), once it answers.
+    pub fn from_url(url: String) -> Result<PgServer, String> {
+        super::wait_ready(&url, PATIENCE).map(|()| PgServer {
             url,
             origin: "LIMANI_POSTGRES_URL".to_owned(),
             _keep: Keep::Nothing,
-        }))
+        })
+    }
+
+    /// Without the `containers` feature there are no containers: says so.
+    #[cfg(not(feature = "containers"))]
+    pub fn docker() -> Result<PgServer, String> {
+        Err("built without the `containers` feature of the reference crate".to_owned())
     }
 
     /// A new container of `LIMANI_POSTGRES_IMAGE` (default `postgres:16-alpine`) through testcontainers.
+    #[cfg(feature = "containers")]
     pub fn docker() -> Result<PgServer, String> {
         let name = image_name();
         // A tag follows the last ':' only if no '/' comes after it (registry:5000/postgres has none).
@@ -141,6 +155,7 @@ impl PgServer {
 }
 
 /// Publishes the container's port on 127.0.0.1 only, never on every interface of the machine.
+#[cfg(feature = "containers")]
 fn publish_on_loopback(host: &mut testcontainers::bollard::models::HostConfig) {
     let binding = testcontainers::bollard::models::PortBinding {
         host_ip: Some("127.0.0.1".to_owned()),

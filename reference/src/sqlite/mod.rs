@@ -10,12 +10,13 @@ use std::sync::{Mutex, MutexGuard};
 
 use crate::unknown_if_none;
 use conformance::model::rules;
+use conformance::records::secrets_to_json;
+use conformance::Json;
 use conformance::{
     FactLog, HostId, Limani, LimaniError, NewFactLog, NewOperation, NewRun, NewSnapshot, Result,
     RunData, RunStatus, SummaryStats,
 };
 use rusqlite::{ffi, params, Connection, ErrorCode, OptionalExtension};
-use serde_json::Value;
 
 pub use location::{chrima_path, Location, SqliteOptions, Synchronous};
 pub use schema::SCHEMA;
@@ -199,7 +200,7 @@ impl Limani for SqliteLimani {
         let secrets = run
             .required_secrets
             .as_ref()
-            .map(|s| Value::from(s.iter().cloned().collect::<Vec<_>>()).to_string());
+            .map(|s| secrets_to_json(s).into_string());
         self.write("create_run", |conn| {
             let inserted = conn
                 .prepare_cached(
@@ -241,7 +242,7 @@ impl Limani for SqliteLimani {
         run_id: &str,
         end_time: f64,
         status: &str,
-        summary: &Value,
+        summary: &Json,
     ) -> Result<()> {
         let status = RunStatus::parse(status)?;
         rules::finite("end_time", end_time)?;
@@ -290,7 +291,7 @@ impl Limani for SqliteLimani {
             &op.retry_stats,
             &op.command_n_facts,
         ]
-        .map(Value::to_string);
+        .map(Json::as_str);
         self.write(CALL, |conn| {
             let inserted = conn
                 .prepare_cached(

@@ -4,12 +4,13 @@
 use std::collections::HashMap;
 
 use conformance::model::rules;
+use conformance::records::secrets_from_json;
+use conformance::Json;
 use conformance::{
     FactLog, HostId, HostRecord, LimaniError, OperationRecord, Result, RunData, RunRecord,
     RunStatus, SnapshotRecord, SummaryStats,
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use serde_json::Value;
 
 fn storage(call: &'static str) -> impl Fn(rusqlite::Error) -> LimaniError {
     move |e| LimaniError::storage(call, e)
@@ -68,10 +69,10 @@ pub fn summary(conn: &Connection, run_id: &str) -> Result<SummaryStats> {
 }
 
 /// A `*_json` column; text that is not JSON is a damaged store.
-fn json(row: &Row, index: usize) -> rusqlite::Result<Option<Value>> {
+fn json(row: &Row, index: usize) -> rusqlite::Result<Option<Json>> {
     let text: Option<String> = row.get(index)?;
     text.map(|t| {
-        serde_json::from_str(&t).map_err(|e| {
+        Json::new(t).map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(
                 index,
                 rusqlite::types::Type::Text,
@@ -88,7 +89,7 @@ fn run(row: &Row) -> rusqlite::Result<RunRecord> {
         rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
     })?;
     let secrets = json(row, 7)?
-        .map(serde_json::from_value)
+        .map(|list| secrets_from_json(&list))
         .transpose()
         .map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e))

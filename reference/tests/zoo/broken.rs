@@ -6,12 +6,12 @@ use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use conformance::suite::sample;
+use conformance::toolkit::sample;
+use conformance::{Exact, Json};
 use conformance::{
     FactLog, HostId, Limani, LimaniError, MemoryLimani, NewFactLog, NewOperation, NewRun,
     NewSnapshot, Result, Revision, RunData, RunStatus, SummaryStats,
 };
-use serde_json::Value;
 
 use super::Defect;
 
@@ -126,18 +126,19 @@ impl Broken {
         }
     }
 
-    fn json(&self, v: &Value) -> Value {
-        self.json_at(v, 0)
+    fn json(&self, v: &Json) -> Json {
+        let text = self.json_at(&v.parse(), 0).to_text();
+        Json::new(text).expect("the zoo writes JSON")
     }
 
-    fn json_at(&self, v: &Value, depth: usize) -> Value {
+    fn json_at(&self, v: &Exact, depth: usize) -> Exact {
         if self.is(Defect::JsonDepthLimited) && depth > 32 {
-            return Value::Null;
+            return Exact::Null;
         }
         match v {
-            Value::String(s) => Value::String(self.text(s)),
-            Value::Array(a) => Value::Array(a.iter().map(|x| self.json_at(x, depth + 1)).collect()),
-            Value::Object(m) => {
+            Exact::Str(s) => Exact::Str(self.text(s)),
+            Exact::List(a) => Exact::List(a.iter().map(|x| self.json_at(x, depth + 1)).collect()),
+            Exact::Object(m) => {
                 let mut entries: Vec<_> = m
                     .iter()
                     .map(|(k, v)| (self.text(k), self.json_at(v, depth + 1)))
@@ -145,14 +146,11 @@ impl Broken {
                 if self.is(Defect::SortedJsonKeys) {
                     entries.sort_by(|a, b| a.0.len().cmp(&b.0.len()).then(a.0.cmp(&b.0)));
                 }
-                Value::Object(entries.into_iter().collect())
+                Exact::Object(entries)
             }
-            Value::Number(n)
-                if self.is(Defect::IntegersThroughF64)
-                    && !n.to_string().contains(['.', 'e', 'E']) =>
-            {
-                let f: f64 = n.to_string().parse().unwrap_or(0.0);
-                serde_json::from_str(&format!("{}", f as i128)).unwrap_or(Value::Null)
+            Exact::Int(n) if self.is(Defect::IntegersThroughF64) => {
+                let f: f64 = n.parse().unwrap_or(0.0);
+                Exact::Int(format!("{}", f as i128))
             }
             other => other.clone(),
         }
@@ -285,7 +283,7 @@ impl Limani for Broken {
         run.run_id_human = self.text(&run.run_id_human);
         run.start_time = self.time(run.start_time);
         run.hailer_info = if self.is(Defect::HailerDropped) {
-            Value::Null
+            Json::new("null").expect("JSON")
         } else {
             self.json(&run.hailer_info)
         };
@@ -328,7 +326,7 @@ impl Limani for Broken {
         run_id: &str,
         end_time: f64,
         status: &str,
-        summary: &Value,
+        summary: &Json,
     ) -> Result<()> {
         self.update_unknown(run_id)?;
         if (self.is(Defect::AnyStatusAccepted) && RunStatus::parse(status).is_err())
@@ -337,7 +335,7 @@ impl Limani for Broken {
             return Ok(());
         }
         let summary = if self.is(Defect::EndRunDropsSummary) {
-            Value::Null
+            Json::new("null").expect("JSON")
         } else {
             self.json(summary)
         };
@@ -473,7 +471,7 @@ impl Limani for Broken {
             s.host_id - self.salt,
         );
         s.metrics = if self.is(Defect::SnapshotMetricsDropped) {
-            serde_json::json!({})
+            serde_json::json!({}).into()
         } else {
             self.json(&s.metrics)
         };
@@ -491,6 +489,9 @@ impl Limani for Broken {
         }
         if self.is(Defect::FactContextAsLevel) {
             f.log_level = f.context.clone();
+        }
+        if self.is(Defect::FactCommandsCut) {
+            f.command = f.command.chars().take(255).collect();
         }
         (f.timestamp, f.run_id) = (self.time(f.timestamp), self.target_run(&f.run_id));
         if self.swallows(&[f.timestamp]) {

@@ -4,7 +4,6 @@
 use std::fmt::Write;
 
 use serde::Serialize;
-use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 
 use crate::error::LimaniError;
@@ -60,27 +59,9 @@ impl Failure {
     }
 }
 
-/// A value as a diff shows it.
+/// A value as a diff shows it: pretty JSON, payloads read as JSON, long strings cut in the middle.
 pub fn show(value: &impl Serialize) -> String {
-    pretty(&serde_json::to_value(value).unwrap_or_else(|e| Value::String(format!("<{e}>"))))
-}
-
-/// Pretty JSON with long strings cut, so that a 16 MiB value still makes a readable diff.
-pub fn pretty(value: &Value) -> String {
-    fn cut(v: &Value) -> Value {
-        match v {
-            Value::String(s) if s.len() > 200 => {
-                let end = s.char_indices().nth(80).map_or(s.len(), |(i, _)| i);
-                Value::String(format!("{}…[{} bytes in all]", &s[..end], s.len()))
-            }
-            Value::Array(items) => Value::Array(items.iter().map(cut).collect()),
-            Value::Object(map) => {
-                Value::Object(map.iter().map(|(k, v)| (k.clone(), cut(v))).collect())
-            }
-            other => other.clone(),
-        }
-    }
-    serde_json::to_string_pretty(&cut(value)).unwrap_or_default()
+    crate::exact::pretty(&crate::exact::to_exact(value))
 }
 
 /// A line diff of two texts: `-` lines are expected, `+` lines are what the harbor gave.
@@ -110,13 +91,4 @@ pub fn diff(expected: &str, actual: &str) -> String {
         );
     }
     out
-}
-
-/// Fails with `what` unless `cond` holds.
-pub fn ensure(cond: bool, what: impl FnOnce() -> String) -> Verdict {
-    if cond {
-        Ok(())
-    } else {
-        Err(Failure::new(what()))
-    }
 }

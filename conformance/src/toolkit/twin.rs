@@ -4,8 +4,12 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use limani_contract::Exact;
 use serde::Serialize;
-use serde_json::Value;
+
+use crate::exact::to_exact;
+
+use crate::json::Json;
 
 use super::failure::{Failure, Verdict};
 use crate::error::Result;
@@ -18,6 +22,10 @@ use crate::records::{
 
 /// What an id of the harbor that pairs with no id of the model is shown as.
 const UNPAIRED: i64 = i64::MIN;
+
+/// The model's side of a record the model does not have (the harbor gave more of them):
+/// no id the model gives, so it never pairs with a real one.
+const NO_MODEL_ID: i64 = i64::MIN + 1;
 
 /// A harbor's ids paired with the model's, one namespace per kind of record.
 #[derive(Default)]
@@ -64,10 +72,10 @@ pub struct Twin<'a> {
     tie_order: bool,
 }
 
-fn outcome<T: Serialize>(r: &Result<T>) -> Value {
+fn outcome<T: Serialize>(r: &Result<T>) -> Exact {
     match r {
-        Ok(v) => serde_json::json!({ "Ok": v }),
-        Err(e) => serde_json::json!({ "Err": e.kind() }),
+        Ok(v) => Exact::Object(vec![("Ok".into(), to_exact(v))]),
+        Err(e) => Exact::Object(vec![("Err".into(), to_exact(&e.kind()))]),
     }
 }
 
@@ -113,7 +121,7 @@ impl<'a> Twin<'a> {
         self
     }
 
-    fn same(&self, harbor: &Value, model: &Value) -> bool {
+    fn same(&self, harbor: &Exact, model: &Exact) -> bool {
         match self.key_order {
             true => rules::same_json_and_key_order(harbor, model),
             false => rules::same_json(harbor, model),
@@ -138,7 +146,7 @@ impl<'a> Twin<'a> {
     pub fn model_host(&self, harbor_id: HostId) -> HostId {
         self.renaming()
             .get(Kind::Host, harbor_id)
-            .unwrap_or(i64::MIN + 1)
+            .unwrap_or(NO_MODEL_ID)
     }
 
     fn same_outcome(
@@ -192,7 +200,7 @@ impl<'a> Twin<'a> {
         run_id: &str,
         end_time: f64,
         status: &str,
-        summary: &Value,
+        summary: &Json,
     ) -> Verdict {
         let unknown = !self.model.has_run(run_id);
         let h = self
@@ -263,10 +271,9 @@ impl<'a> Twin<'a> {
         match (h, m) {
             (Ok(h), Ok(m)) => {
                 let h = rename(&mut self.renaming(), h, &m);
-                let (hv, mv) = (serde_json::to_value(&h), serde_json::to_value(&m));
-                match (hv, mv) {
-                    (Ok(hv), Ok(mv)) if self.same(&hv, &mv) => Ok(()),
-                    _ => Err(Failure::differs(
+                match self.same(&to_exact(&h), &to_exact(&m)) {
+                    true => Ok(()),
+                    false => Err(Failure::differs(
                         format!("{call} differs from the contract"),
                         &m,
                         &h,
@@ -397,26 +404,25 @@ impl Twin<'_> {
 /// A record as text to order ties by: every field but the ids each store numbers its own way,
 /// JSON objects with their keys sorted (a store may reorder them).
 fn content<T: Serialize>(record: &T, ids: &[&str]) -> String {
-    fn sorted(value: Value) -> Value {
+    fn sorted(value: Exact) -> Exact {
         match value {
-            Value::Object(fields) => {
-                let mut fields: Vec<(String, Value)> = fields.into_iter().collect();
+            Exact::Object(mut fields) => {
                 fields.sort_by(|a, b| a.0.cmp(&b.0));
-                Value::Object(fields.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+                Exact::Object(fields.into_iter().map(|(k, v)| (k, sorted(v))).collect())
             }
-            Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+            Exact::List(items) => Exact::List(items.into_iter().map(sorted).collect()),
             other => other,
         }
     }
-    let mut value = serde_json::to_value(record).unwrap_or_default();
-    if let Some(fields) = value.as_object_mut() {
-        ids.iter().for_each(|id| drop(fields.remove(*id)));
+    let mut value = to_exact(record);
+    if let Exact::Object(fields) = &mut value {
+        fields.retain(|(k, _)| !ids.contains(&k.as_str()));
     }
-    sorted(value).to_string()
+    sorted(value).to_text()
 }
 
 fn model_id<T>(m: &[T], i: usize, id: impl Fn(&T) -> i64) -> i64 {
-    m.get(i).map_or(i64::MIN + 1, id)
+    m.get(i).map_or(NO_MODEL_ID, id)
 }
 
 fn rename_facts(r: &mut Renaming, h: Vec<FactLog>, m: &[FactLog]) -> Vec<FactLog> {
@@ -432,7 +438,7 @@ fn rename_facts(r: &mut Renaming, h: Vec<FactLog>, m: &[FactLog]) -> Vec<FactLog
 fn rename_run_data(r: &mut Renaming, mut h: RunData, m: &RunData) -> RunData {
     for (i, host) in h.hosts.iter_mut().enumerate() {
         let mh = m.hosts.get(i);
-        host.id = r.pair(Kind::Host, host.id, mh.map_or(i64::MIN + 1, |x| x.id));
+        host.id = r.pair(Kind::Host, host.id, mh.map_or(NO_MODEL_ID, |x| x.id));
         let no_ops = Vec::new();
         let m_ops = mh.map_or(&no_ops, |x| &x.operations);
         for (j, op) in host.operations.iter_mut().enumerate() {

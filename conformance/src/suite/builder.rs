@@ -5,13 +5,25 @@ use std::time::{Duration, Instant};
 
 use super::report::{CheckResult, Outcome, Report};
 use super::runner::{run_check, Factory, Settings};
-use super::{Check, Level, Reopen, Revision};
 use crate::limani::Limani;
+use crate::records::Revision;
+use crate::toolkit::{Check, Level, Reopen};
 
-/// Runs every check against harbors from `factory`, prints the report, and panics with it
-/// if a required check fails.
-pub fn run_all<H: Limani + 'static>(factory: impl Fn() -> H + Send + Sync + 'static) {
-    Suite::new(factory).assert_conforms();
+/// Runs every check against `harbor`, prints the report, and panics with it if a required
+/// check fails.
+///
+/// Every check uses the same harbor and keeps to run ids of its own. A check that hangs is
+/// abandoned on its timeout while it still holds the harbor; to give each check a harbor of
+/// its own, and to check durability, use [`Suite::new`] with a factory.
+///
+/// ```
+/// conformance::run_all(conformance::MemoryLimani::new());
+/// ```
+pub fn run_all<H: Limani + 'static>(harbor: H) {
+    let harbor = Arc::new(harbor);
+    Suite::new(move || Arc::clone(&harbor))
+        .name(std::any::type_name::<H>())
+        .assert_conforms();
 }
 
 /// A callback after each check.
@@ -31,6 +43,7 @@ pub struct Suite {
     reproduce: String,
     on_result: Option<OnResult>,
     strict: bool,
+    custom: Vec<Check>,
 }
 
 /// True when `id` is `pattern` or inside the group `pattern`.
@@ -57,6 +70,7 @@ impl Suite {
             reproduce: "Suite::only(\"{id}\"), or: cargo test {id}".to_owned(),
             on_result: None,
             strict: false,
+            custom: Vec::new(),
         }
     }
 
@@ -144,23 +158,25 @@ impl Suite {
 
     /// A harbor from the factory, outside any check (for replays); a panic becomes its message.
     pub fn make_harbor(&self) -> std::result::Result<Box<dyn Limani>, String> {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (self.factory)())).map_err(|p| {
-            p.downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_default()
-        })
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (self.factory)()))
+            .map_err(|p| crate::toolkit::probe::panic_text(p.as_ref()))
     }
 
     /// The `create_run` revision the suite drives.
-    pub fn revision_of(&self) -> Revision {
+    pub fn driven_revision(&self) -> Revision {
         self.revision
+    }
+
+    /// Adds a check of the harbor's own (see [`Check::custom`]), run after the kit's.
+    pub fn with_check(mut self, check: Check) -> Self {
+        self.custom.push(check);
+        self
     }
 
     /// The checks this suite will run, in order.
     pub fn checks(&self) -> Vec<Check> {
-        crate::checks::all()
-            .into_iter()
+        (crate::checks::all().into_iter())
+            .chain(self.custom.iter().copied())
             .filter(|c| self.only.is_empty() || self.only.iter().any(|p| matches(c.id, p)))
             .filter(|c| !self.skip.iter().any(|p| matches(c.id, p)))
             .collect()
@@ -208,8 +224,7 @@ impl Suite {
     /// Runs one check by id (for the `suite!` macro): panics if it is required and fails;
     /// a recommended failure or a skip is printed.
     pub fn run_check(&self, id: &str) {
-        let check = crate::checks::all()
-            .into_iter()
+        let check = (self.checks().into_iter())
             .find(|c| c.id == id)
             .unwrap_or_else(|| panic!("no check has the id {id:?}"));
         let result = run_check(&check, &self.factory, &self.settings());

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use serde_json::Value;
+use crate::json::Json;
 
 use crate::error::{LimaniError, Result};
 use crate::limani::Limani;
@@ -56,7 +56,8 @@ pub fn brief(value: &dyn Debug) -> String {
     }
 }
 
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+/// What a panic said, for a report.
+pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = payload.downcast_ref::<String>() {
@@ -169,7 +170,7 @@ impl Limani for Probe {
         run_id: &str,
         end_time: f64,
         status: &str,
-        summary: &Value,
+        summary: &Json,
     ) -> Result<()> {
         let args = format!("{run_id:?}, {end_time:?}, {status:?}, {}", brief(summary));
         self.call("end_run_update", args, |h| {

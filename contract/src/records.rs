@@ -1,12 +1,12 @@
 //! The Logbook's records, as a harbor receives them and as it gives them back.
-//! Field names are Ch-rima's columns; JSON payloads are `serde_json::Value`, kept exactly.
+//! Field names are Ch-rima's columns; JSON payloads are [`Json`], their text kept as given.
 
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::error::{LimaniError, Result};
+use crate::json::Json;
 
 /// A host id as `get_or_create_host` returns it.
 pub type HostId = i64;
@@ -60,7 +60,7 @@ pub struct NewRun {
     pub run_id: String,
     pub run_id_human: String,
     pub start_time: f64,
-    pub hailer_info: Value,
+    pub hailer_info: Json,
     /// Ch-aOS 0.7's `needed_secrets`; `None` when the seed revision is driven.
     pub required_secrets: Option<BTreeSet<String>>,
 }
@@ -76,11 +76,11 @@ pub struct NewOperation {
     pub success: bool,
     pub duration: f64,
     pub timestamp: f64,
-    pub logs: Value,
+    pub logs: Json,
     pub diff: String,
-    pub arguments: Value,
-    pub retry_stats: Value,
-    pub command_n_facts: Value,
+    pub arguments: Json,
+    pub retry_stats: Json,
+    pub command_n_facts: Json,
 }
 
 /// A resource snapshot as `insert_snapshot` receives it.
@@ -90,7 +90,7 @@ pub struct NewSnapshot {
     pub host_id: HostId,
     pub stage: String,
     pub timestamp: f64,
-    pub metrics: Value,
+    pub metrics: Json,
 }
 
 /// A fact log as `insert_fact_log` receives it.
@@ -133,9 +133,9 @@ pub struct RunRecord {
     pub end_time: Option<f64>,
     pub status: RunStatus,
     /// `summary_json`: `None` until `end_run_update`.
-    pub summary: Option<Value>,
+    pub summary: Option<Json>,
     /// `hailer_json`.
-    pub hailer: Option<Value>,
+    pub hailer: Option<Json>,
     pub required_secrets: Option<BTreeSet<String>>,
 }
 
@@ -151,12 +151,12 @@ pub struct OperationRecord {
     pub success: bool,
     pub duration: f64,
     pub timestamp: f64,
-    pub logs: Option<Value>,
+    pub logs: Option<Json>,
     pub diff: Option<String>,
-    pub arguments: Option<Value>,
-    pub retry_stats: Option<Value>,
+    pub arguments: Option<Json>,
+    pub retry_stats: Option<Json>,
     /// `command_n_facts_in_order_json`.
-    pub command_n_facts: Option<Value>,
+    pub command_n_facts: Option<Json>,
 }
 
 /// A host of a run, with its operations.
@@ -166,7 +166,7 @@ pub struct HostRecord {
     pub run_id: String,
     pub name: String,
     /// `summary_json`: nothing in the Logbook writes it.
-    pub summary: Option<Value>,
+    pub summary: Option<Json>,
     pub operations: Vec<OperationRecord>,
 }
 
@@ -178,7 +178,7 @@ pub struct SnapshotRecord {
     pub host_id: HostId,
     pub stage: Option<String>,
     pub timestamp: f64,
-    pub metrics: Option<Value>,
+    pub metrics: Option<Json>,
     pub host_name: String,
 }
 
@@ -225,4 +225,38 @@ impl NewFactLog {
             command: Some(self.command.clone()),
         }
     }
+}
+
+/// Which `create_run` a harbor implements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Revision {
+    /// `create_run(run_id, run_id_human, start_time, hailer_info)`.
+    Seed,
+    /// Ch-aOS 0.7: a fifth argument, the set of secrets the run needed.
+    Chaos07,
+}
+
+/// `required_secrets` as a store keeps it: a JSON list of the names, sorted.
+pub fn secrets_to_json(secrets: &BTreeSet<String>) -> Json {
+    serde_json::Value::from(secrets.iter().cloned().collect::<Vec<_>>()).into()
+}
+
+/// Reads `required_secrets` back: a JSON list of names, in any order.
+pub fn secrets_from_json(json: &Json) -> Result<BTreeSet<String>> {
+    let wrong = || {
+        LimaniError::invalid(
+            "required_secrets",
+            format!("expected a JSON list of names, got {json}"),
+        )
+    };
+    let crate::Exact::List(items) = json.parse() else {
+        return Err(wrong());
+    };
+    (items.into_iter())
+        .map(|item| match item {
+            crate::Exact::Str(name) => Ok(name),
+            _ => Err(wrong()),
+        })
+        .collect()
 }

@@ -1,18 +1,10 @@
 //! Realistic Logbook records for checks: shaped like what `chaos apply --logbook` sends.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::records::{HostId, NewFactLog, NewOperation, NewRun, NewSnapshot};
+use crate::json::Json;
 
-/// Which `create_run` a harbor implements.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Revision {
-    /// `create_run(run_id, run_id_human, start_time, hailer_info)`.
-    Seed,
-    /// Ch-aOS 0.7: a fifth argument, the set of secrets the run needed.
-    Chaos07,
-}
+use crate::records::{HostId, NewFactLog, NewOperation, NewRun, NewSnapshot, Revision};
 
 /// A run as the Logbook creates it; under Ch-aOS 0.7 it needed two secrets.
 pub fn run(run_id: &str, revision: Revision) -> NewRun {
@@ -20,7 +12,8 @@ pub fn run(run_id: &str, revision: Revision) -> NewRun {
         run_id: run_id.to_owned(),
         run_id_human: "chaos-2026/01/26-21:29:13".to_owned(),
         start_time: 1769462953.6252427,
-        hailer_info: json!({"user": "dexmachina", "boatswain": "192.0.2.7", "hostname": "Dionysus"}),
+        hailer_info:
+            json!({"user": "dexmachina", "boatswain": "192.0.2.7", "hostname": "Dionysus"}).into(),
         required_secrets: match revision {
             Revision::Seed => None,
             Revision::Chaos07 => {
@@ -31,7 +24,7 @@ pub fn run(run_id: &str, revision: Revision) -> NewRun {
 }
 
 /// pyinfra's arguments of one operation, secrets masked.
-pub fn arguments(name: &str) -> Value {
+pub fn arguments(name: &str) -> Json {
     json!({
         "global_arguments": {
             "_sudo": true, "_sudo_user": null, "_use_sudo_login": false, "_sudo_password": "********",
@@ -41,6 +34,7 @@ pub fn arguments(name: &str) -> Value {
         "operation_meta": {"executed": false, "maybe_change": false, "hash": "=784a97bf1955d5f7a2b9dd6c1e371e17b73c42bc"},
         "parent_op_hash": null
     })
+    .into()
 }
 
 /// An operation of a host, at `timestamp`.
@@ -54,12 +48,13 @@ pub fn operation(run_id: &str, host_id: HostId, name: &str, timestamp: f64) -> N
         success: true,
         duration: 0.0997,
         timestamp,
-        logs: json!({"stdout": "", "stderr": ""}),
+        logs: json!({"stdout": "", "stderr": ""}).into(),
         diff: String::new(),
         arguments: arguments(name),
         retry_stats: json!({"retry_attempts": 0, "max_retries": 0,
-            "retry_info": {"retry_attempts": 0, "max_retries": 0, "was_retried": false, "retry_succeeded": null}}),
-        command_n_facts: json!([]),
+            "retry_info": {"retry_attempts": 0, "max_retries": 0, "was_retried": false, "retry_succeeded": null}})
+            .into(),
+        command_n_facts: Json::empty_list(),
     }
 }
 
@@ -82,6 +77,7 @@ pub fn snapshot(run_id: &str, host_id: HostId, stage: &str, timestamp: f64) -> N
         stage: stage.to_owned(),
         timestamp,
         metrics: json!({"cpu_load_1min": 0.67, "cpu_load_5min": 0.71, "ram_percent": 24.0,
-            "ram_used_gb": 3.69, "ram_total_gb": 15.37}),
+            "ram_used_gb": 3.69, "ram_total_gb": 15.37})
+        .into(),
     }
 }

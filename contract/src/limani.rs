@@ -1,9 +1,8 @@
 //! The `Limani` trait: the 13 methods through which the Logbook stores a run.
 //! Method names and order follow the abstract class of Ch-aOS.
 
-use serde_json::Value;
-
 use crate::error::Result;
+use crate::json::Json;
 use crate::records::{
     FactLog, HostId, NewFactLog, NewOperation, NewRun, NewSnapshot, RunData, SummaryStats,
 };
@@ -31,7 +30,7 @@ pub trait Limani: Send + Sync {
         run_id: &str,
         end_time: f64,
         status: &str,
-        summary: &Value,
+        summary: &Json,
     ) -> Result<()>;
     /// Returns the id of the host named `host_name` in the run, creating it once.
     fn get_or_create_host(&self, run_id: &str, host_name: &str) -> Result<HostId>;
@@ -78,7 +77,7 @@ macro_rules! forward_limani {
             fn start_update_run(&self, run_id: &str, status: &str) -> Result<()> {
                 (**self).start_update_run(run_id, status)
             }
-            fn end_run_update(&self, run_id: &str, end_time: f64, status: &str, summary: &Value)
+            fn end_run_update(&self, run_id: &str, end_time: f64, status: &str, summary: &Json)
                 -> Result<()> {
                 (**self).end_run_update(run_id, end_time, status, summary)
             }

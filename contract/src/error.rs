@@ -6,6 +6,7 @@ use std::time::Duration;
 /// What kind of failure a [`LimaniError`] is, without its details.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ErrorKind {
     UnknownRun,
     UnknownHost,

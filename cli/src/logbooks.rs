@@ -1,0 +1,71 @@
+//! `limani export` and `limani import`: v1 logbooks out of and into any harbor's store.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use conformance::logbook::{self, Logbook};
+
+use crate::args::Certify;
+use crate::replay::read_bounded;
+use crate::suite_for;
+
+fn harbor(c: &Certify) -> Result<Box<dyn conformance::Limani>, (u8, String)> {
+    let suite = suite_for(c)?;
+    suite.make_harbor().map_err(|message| (1, message))
+}
+
+fn fail((status, message): (u8, String)) -> ExitCode {
+    eprintln!("limani: {message}");
+    ExitCode::from(status)
+}
+
+/// Writes the run's logbook, as Ch-aOS 0.7 exports it, to `output` or stdout.
+pub fn export(run: &str, output: Option<&Path>, c: &Certify) -> ExitCode {
+    let harbor = match harbor(c) {
+        Ok(harbor) => harbor,
+        Err(e) => return fail(e),
+    };
+    // As every chaos command does: a store the Logbook never wrote gets its (empty) tables.
+    if let Err(e) = harbor.init_db() {
+        return fail((1, format!("init_db failed: {e}")));
+    }
+    let text = match logbook::export_run(harbor.as_ref(), run) {
+        Ok(Some(text)) => text,
+        Ok(None) => return fail((1, format!("no run {run:?} in {}", c.target))),
+        Err(e) => return fail((1, format!("cannot read the run {run:?}: {e}"))),
+    };
+    match output {
+        None => print!("{text}"),
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, text) {
+                return fail((1, format!("cannot write {}: {e}", path.display())));
+            }
+            eprintln!("limani: wrote the logbook of {run} to {}", path.display());
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Writes a logbook's run into the target's store; prints its run id as the last line.
+pub fn import(path: &Path, c: &Certify) -> ExitCode {
+    let parsed = read_bounded(path).and_then(|text| {
+        Logbook::parse(&text)
+            .map_err(|e| format!("{} is not a logbook the kit imports: {e}", path.display()))
+    });
+    let logbook = match parsed {
+        Ok(logbook) => logbook,
+        Err(message) => return fail((2, message)),
+    };
+    let harbor = match harbor(c) {
+        Ok(harbor) => harbor,
+        Err(e) => return fail(e),
+    };
+    match logbook::import(&logbook, harbor.as_ref()) {
+        Ok(run_id) => {
+            println!("{run_id}");
+            ExitCode::SUCCESS
+        }
+        Err(message) if message.contains("nothing was written") => fail((2, message)),
+        Err(message) => fail((1, message)),
+    }
+}

@@ -1,0 +1,135 @@
+//! `limani replay FILE TARGET`: kit traces and recordings of the real Logbook, on any target.
+
+use std::process::ExitCode;
+
+use conformance::fixtures::{self, Recording};
+
+use crate::args::Certify;
+use crate::suite_for;
+
+/// The largest trace `limani replay` reads: far above any session the kit writes.
+const TRACE_CAP: u64 = 64 << 20;
+
+/// A trace file's text, refused past `TRACE_CAP` rather than read into memory whole.
+pub(crate) fn read_bounded(path: &std::path::Path) -> Result<String, String> {
+    use std::io::Read;
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut text = String::new();
+    file.take(TRACE_CAP + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    match text.len() as u64 > TRACE_CAP {
+        true => Err(format!(
+            "{} is larger than {} MiB: not a trace the kit wrote",
+            path.display(),
+            TRACE_CAP >> 20
+        )),
+        false => Ok(text),
+    }
+}
+
+/// `limani replay FILE TARGET`: a kit trace (a property failure's), or a recording of the
+/// real Logbook (`docs/trace-format.md`), played on the target beside the model.
+pub fn run(trace: &std::path::Path, c: &Certify) -> ExitCode {
+    let text = match read_bounded(trace) {
+        Ok(text) => text,
+        Err(message) => {
+            eprintln!("limani: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    if text.trim_start().starts_with("{\"limani_recording\"") {
+        return recording(&text, c);
+    }
+    let parsed = conformance::property::parse_trace(&text);
+    let (steps, concurrent, readers) = match parsed {
+        Ok(trace) => trace,
+        Err(message) => {
+            eprintln!("limani: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let suite = match suite_for(c) {
+        Ok(suite) => suite,
+        Err((status, message)) => {
+            eprintln!("limani: {message}");
+            return ExitCode::from(status);
+        }
+    };
+    let harbor = match suite.make_harbor() {
+        Ok(harbor) => harbor,
+        Err(message) => {
+            eprintln!("limani: {message}");
+            return ExitCode::from(1);
+        }
+    };
+    if let Err(e) = harbor.init_db() {
+        eprintln!("limani: init_db failed: {e}");
+        return ExitCode::from(1);
+    }
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let session = conformance::property::Session::new(
+        harbor.as_ref(),
+        format!("replay-{nonce:x}"),
+        suite.driven_revision(),
+    );
+    let verdict = match concurrent {
+        true => session.play_concurrently(&steps, readers),
+        false => session.play(&steps),
+    };
+    match verdict {
+        Ok(()) => {
+            println!(
+                "replayed {} steps on {}: every result is the contract's",
+                steps.len(),
+                c.target
+            );
+            ExitCode::SUCCESS
+        }
+        Err(failure) => {
+            println!(
+                "replayed {} steps on {}: {}\n{}",
+                steps.len(),
+                c.target,
+                failure.what,
+                failure.diff.unwrap_or_default()
+            );
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// A recording of the real Logbook, replayed call for call (`conformance::fixtures::replay`).
+fn recording(text: &str, c: &Certify) -> ExitCode {
+    let recording = match Recording::parse(text) {
+        Ok(recording) => recording,
+        Err(message) => {
+            eprintln!("limani: not a recording the kit reads: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let harbor = match suite_for(c)
+        .map_err(|(_, m)| m)
+        .and_then(|s| s.make_harbor())
+    {
+        Ok(harbor) => harbor,
+        Err(message) => {
+            eprintln!("limani: {message}");
+            return ExitCode::from(1);
+        }
+    };
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let replay = fixtures::replay(&recording, harbor.as_ref(), &format!("replay-{nonce:x}"));
+    let scenario = format!("of {}", replay.scenario);
+    let on = format!("{scenario} on {}", c.target);
+    print!("{}", replay.to_text().replacen(&scenario, &on, 1));
+    match replay.passed() {
+        true => ExitCode::SUCCESS,
+        false => ExitCode::from(1),
+    }
+}

@@ -1,0 +1,137 @@
+//! The recorded runs of the real Logbook: the kit's export of what the Logbook read equals the
+//! file Ch-aOS wrote, byte for byte, and every recording replays on the model.
+
+use conformance::fixtures::{self, Recording};
+use conformance::logbook;
+use conformance::{
+    FactLog, HostId, Json, Limani, LimaniError, MemoryLimani, NewFactLog, NewOperation, NewRun,
+    NewSnapshot, Result, RunData, SummaryStats,
+};
+
+#[test]
+fn there_are_recordings_of_every_scenario() {
+    let scenarios: Vec<&str> = fixtures::recorded().iter().map(|f| f.scenario).collect();
+    for scenario in ["success", "failing-step", "rerun", "secrets", "fleet"] {
+        assert!(
+            scenarios.contains(&scenario),
+            "{scenario} missing from {scenarios:?}"
+        );
+    }
+}
+
+#[test]
+fn the_export_of_each_recorded_run_is_the_file_chaos_wrote() {
+    for fixture in fixtures::recorded() {
+        let recording = Recording::parse(fixture.trace).unwrap();
+        let (data, stats, secrets) = fixtures::export_inputs(&recording).unwrap();
+        let ours = logbook::export(&data, &stats, Some(&secrets));
+        if ours != fixture.logbook {
+            let line = (ours.lines().zip(fixture.logbook.lines()))
+                .position(|(a, b)| a != b)
+                .unwrap_or(ours.lines().count().min(fixture.logbook.lines().count()));
+            panic!(
+                "{}: the export differs from Ch-aOS's at line {}:\n  ours:   {:?}\n  Ch-aOS: {:?}",
+                fixture.scenario,
+                line + 1,
+                ours.lines().nth(line),
+                fixture.logbook.lines().nth(line)
+            );
+        }
+    }
+}
+
+#[test]
+fn every_recording_replays_on_the_model() {
+    for fixture in fixtures::recorded() {
+        let recording = Recording::parse(fixture.trace).unwrap();
+        let replay = fixtures::replay(&recording, &MemoryLimani::new(), "");
+        assert!(replay.passed(), "{}", replay.to_text());
+        assert_eq!(replay.calls, recording.calls.len());
+    }
+}
+
+/// The model, except that it refuses every fact log, as a harbor whose `insert_fact_log` takes
+/// other parameter names does when the Logbook calls it by keyword.
+struct RefusesFactLogs(MemoryLimani);
+
+impl Limani for RefusesFactLogs {
+    fn connect(&self) -> Result<()> {
+        self.0.connect()
+    }
+    fn disconnect(&self) -> Result<()> {
+        self.0.disconnect()
+    }
+    fn init_db(&self) -> Result<()> {
+        self.0.init_db()
+    }
+    fn create_run(&self, run: &NewRun) -> Result<String> {
+        self.0.create_run(run)
+    }
+    fn start_update_run(&self, run_id: &str, status: &str) -> Result<()> {
+        self.0.start_update_run(run_id, status)
+    }
+    fn end_run_update(&self, run_id: &str, end: f64, status: &str, summary: &Json) -> Result<()> {
+        self.0.end_run_update(run_id, end, status, summary)
+    }
+    fn get_or_create_host(&self, run_id: &str, name: &str) -> Result<HostId> {
+        self.0.get_or_create_host(run_id, name)
+    }
+    fn insert_operation(&self, op: &NewOperation) -> Result<()> {
+        self.0.insert_operation(op)
+    }
+    fn insert_snapshot(&self, snapshot: &NewSnapshot) -> Result<()> {
+        self.0.insert_snapshot(snapshot)
+    }
+    fn insert_fact_log(&self, _fact: &NewFactLog) -> Result<()> {
+        Err(LimaniError::invalid(
+            "insert_fact_log",
+            "unexpected keyword argument 'log_level'",
+        ))
+    }
+    fn get_facts_for_timespan(&self, run_id: &str, start: f64, end: f64) -> Result<Vec<FactLog>> {
+        self.0.get_facts_for_timespan(run_id, start, end)
+    }
+    fn get_run_summary_stats(&self, run_id: &str) -> Result<SummaryStats> {
+        self.0.get_run_summary_stats(run_id)
+    }
+    fn get_run_data(&self, run_id: &str) -> Result<Option<RunData>> {
+        self.0.get_run_data(run_id)
+    }
+}
+
+#[test]
+fn a_harbor_refusing_fact_logs_diverges_at_the_first_one() {
+    let fixture = fixtures::recorded()
+        .into_iter()
+        .find(|f| f.scenario == "success")
+        .unwrap();
+    let recording = Recording::parse(fixture.trace).unwrap();
+    let first = recording
+        .calls
+        .iter()
+        .find(|c| c.method == "insert_fact_log")
+        .unwrap();
+    let replay = fixtures::replay(&recording, &RefusesFactLogs(MemoryLimani::new()), "");
+    let divergence = replay.divergence.clone().expect("the replay passed");
+    let named = format!("seq {} ({}) insert_fact_log:", first.seq, first.lane);
+    assert!(divergence.starts_with(&named), "{named}\n{divergence}");
+    assert!(
+        divergence.contains("unexpected keyword argument"),
+        "{divergence}"
+    );
+}
+
+#[test]
+fn a_changed_number_text_breaks_the_byte_for_byte_export() {
+    let fixture = fixtures::recorded()
+        .into_iter()
+        .find(|f| f.scenario == "success")
+        .unwrap();
+    let recording = Recording::parse(fixture.trace).unwrap();
+    let (data, mut stats, secrets) = fixtures::export_inputs(&recording).unwrap();
+    stats.total_duration = f64::from_bits(stats.total_duration.to_bits() + 1);
+    assert_ne!(
+        logbook::export(&data, &stats, Some(&secrets)),
+        fixture.logbook
+    );
+}
