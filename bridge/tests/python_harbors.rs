@@ -447,7 +447,7 @@ fn an_abandoned_check_leaves_no_harbor_behind() {
 }
 
 /// Every recorded run of the real Logbook replays on the kit's correct Python harbor, called
-/// as the Logbook called it; a harbor whose `insert_fact_log` renamed its parameters diverges
+/// as the Logbook called it, and every logbook round-trips through it; a harbor whose `insert_fact_log` renamed its parameters diverges
 /// at the first fact log of the recording.
 #[test]
 fn recorded_runs_replay_through_the_bridge() {
@@ -460,6 +460,10 @@ fn recorded_runs_replay_through_the_bridge() {
         let replay = fixtures::replay(&recording, &good, "through-the-bridge");
         assert!(replay.passed(), "{}", replay.to_text());
         assert!(replay.notes.is_empty(), "{}", replay.to_text());
+    }
+    for fixture in fixtures::recorded() {
+        conformance::logbook::round_trip(fixture.logbook, &good)
+            .unwrap_or_else(|e| panic!("{}: {e}", fixture.scenario));
     }
     let recording = Recording::parse(fixtures::recorded()[0].trace).unwrap();
     let first = recording

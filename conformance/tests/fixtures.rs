@@ -135,3 +135,66 @@ fn a_changed_number_text_breaks_the_byte_for_byte_export() {
         fixture.logbook
     );
 }
+
+/// A Rust harbor's session, recorded by `Recorder`, reads back and replays on another harbor;
+/// a rejected write is recorded as an error and replayed as one.
+#[test]
+fn a_recorded_rust_session_replays() {
+    use conformance::fixtures::Recorder;
+    use conformance::toolkit::sample;
+    let recorder = Recorder::new(MemoryLimani::new(), Vec::new(), "rust session").unwrap();
+    let run = sample::run("rec-1", conformance::Revision::Chaos07);
+    recorder.init_db().unwrap();
+    recorder.create_run(&run).unwrap();
+    let host = recorder.get_or_create_host("rec-1", "@local").unwrap();
+    let mut op = sample::operation("rec-1", host, "op", 1769462954.5);
+    op.arguments = Json::new(r#"{"$set": [1], "big": 18446744073709551617, "f": 1.0}"#).unwrap();
+    recorder.insert_operation(&op).unwrap();
+    recorder
+        .insert_fact_log(&sample::fact("rec-1", 1769462954.25, "cmd"))
+        .unwrap();
+    assert!(recorder.create_run(&run).is_err());
+    recorder
+        .get_facts_for_timespan("rec-1", 0.0, f64::INFINITY)
+        .unwrap();
+    recorder.get_run_data("rec-1").unwrap();
+    recorder.get_run_summary_stats("rec-1").unwrap();
+    let (_, bytes) = recorder.into_parts();
+    let recording = Recording::parse(std::str::from_utf8(&bytes).unwrap()).unwrap();
+    assert_eq!(recording.calls.len(), 9);
+    let write = recording
+        .calls
+        .iter()
+        .find(|c| c.method == "insert_operation")
+        .unwrap();
+    assert_eq!(
+        write.arg("arguments").unwrap().to_text(),
+        r#"{"$set":[1],"big":18446744073709551617,"f":1.0}"#
+    );
+    let replay = fixtures::replay(&recording, &MemoryLimani::new(), "again");
+    assert!(
+        replay.passed() && replay.notes.is_empty(),
+        "{}",
+        replay.to_text()
+    );
+}
+
+#[test]
+fn a_synthetic_session_is_marked_and_replays() {
+    let text = fixtures::synthetic(300, 7);
+    let recording = Recording::parse(&text).unwrap();
+    assert_eq!(
+        recording.about("scenario"),
+        Some("synthetic: 300 operations over 7 hosts")
+    );
+    assert_eq!(
+        recording
+            .calls
+            .iter()
+            .filter(|c| c.method == "insert_operation")
+            .count(),
+        300
+    );
+    let replay = fixtures::replay(&recording, &MemoryLimani::new(), "");
+    assert!(replay.passed(), "{}", replay.to_text());
+}

@@ -3,51 +3,17 @@
 
 use conformance::fixtures;
 use conformance::logbook::{self, Logbook};
-use conformance::{Exact, Limani, MemoryLimani};
-
-/// The document with each `fact_history` id replaced by its rank: ids up to a renaming.
-fn with_fact_ids_renamed(text: &str) -> Exact {
-    let mut doc = Exact::parse(text).unwrap();
-    if let Exact::Object(fields) = &mut doc {
-        for (key, value) in fields.iter_mut() {
-            if let (true, Exact::List(rows)) = (key == "fact_history", value) {
-                for (rank, row) in rows.iter_mut().enumerate() {
-                    if let Exact::Object(row) = row {
-                        for (k, v) in row.iter_mut().filter(|(k, _)| k == "id") {
-                            let _ = k;
-                            *v = Exact::Int(rank.to_string());
-                        }
-                    }
-                }
-            }
-        }
-    }
-    doc
-}
+use conformance::{Limani, MemoryLimani};
 
 fn round_trip(text: &str) -> String {
-    let logbook = Logbook::parse(text).unwrap();
-    let harbor = MemoryLimani::new();
-    let run_id = logbook::import(&logbook, &harbor).unwrap();
-    logbook::export_run(&harbor, &run_id).unwrap().unwrap()
-}
-
-fn assert_same_document(original: &str, again: &str, what: &str) {
-    let (a, b) = (
-        with_fact_ids_renamed(original),
-        with_fact_ids_renamed(again),
-    );
-    assert!(
-        a.same(&b, true) && a == b,
-        "{what}: the round trip changed the document:\n{again}"
-    );
+    logbook::round_trip(text, &MemoryLimani::new()).unwrap()
 }
 
 #[test]
 fn every_recorded_logbook_round_trips() {
     for fixture in fixtures::recorded() {
         let again = round_trip(fixture.logbook);
-        assert_same_document(fixture.logbook, &again, fixture.scenario);
+        assert!(again.len() > 1000, "{}: {again}", fixture.scenario);
     }
 }
 
@@ -60,7 +26,6 @@ fn a_logbook_of_chaos_before_0_7_round_trips_in_its_own_shape() {
     let text = std::fs::read_to_string(path).expect("the example logbook of ../shared/examples");
     let again = round_trip(&text);
     assert!(!again.contains("secrets_required"), "{again}");
-    assert_same_document(&text, &again, "the docs example");
 }
 
 #[test]
@@ -91,4 +56,13 @@ fn bad_logbooks_get_one_line_and_write_nothing() {
         "{error}"
     );
     assert_eq!(harbor.get_run_data(&run_id).unwrap(), before);
+}
+
+#[test]
+fn a_changed_document_is_not_a_round_trip() {
+    let mut text = fixtures::recorded()[0].logbook.to_owned();
+    // The first host's total, no longer the sum of its operations: the export computes it again.
+    text = text.replacen("\"duration\": 0.0", "\"duration\": 0.00", 1);
+    let error = logbook::round_trip(&text, &MemoryLimani::new()).unwrap_err();
+    assert!(error.contains("changed the document"), "{error}");
 }

@@ -182,3 +182,23 @@ fn the_kits_servers_want_a_password_and_listen_on_loopback_only() {
         }
     }
 }
+
+/// Every recorded run replays and every logbook round-trips on PostgreSQL.
+#[test]
+fn recorded_runs_replay_and_round_trip_on_a_local_cluster() {
+    use conformance::fixtures::{self, Recording};
+    let Some(server) = server("a local cluster", PgServer::local) else {
+        return;
+    };
+    let store = PgStore::fresh(server.url()).unwrap();
+    let harbor = store
+        .open_with(JsonColumn::Text, TimeColumn::Float8)
+        .unwrap();
+    for fixture in fixtures::recorded() {
+        let recording = Recording::parse(fixture.trace).unwrap();
+        let replay = fixtures::replay(&recording, &harbor, "postgres");
+        assert!(replay.passed(), "{}", replay.to_text());
+        conformance::logbook::round_trip(fixture.logbook, &harbor)
+            .unwrap_or_else(|e| panic!("{}: {e}", fixture.scenario));
+    }
+}

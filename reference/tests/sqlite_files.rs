@@ -317,3 +317,32 @@ fn an_in_memory_harbor_keeps_its_data_across_disconnect() {
     harbor.connect().unwrap();
     assert!(harbor.get_run_data("r").unwrap().is_some());
 }
+
+/// A `ch-rima.db` as Ch-aOS writes it exports as Ch-aOS would export its run; a database of
+/// Ch-aOS before 0.7 (no secrets recorded) gives a logbook without `secrets_required`.
+#[test]
+fn a_database_written_as_chrima_does_exports_its_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ch-rima.db");
+    python(PYTHON_WRITES, &db);
+    let harbor = SqliteLimani::open(&db).unwrap();
+    // As `limani export` and every chaos command: init_db adds 0.7's column to an older store.
+    harbor.init_db().unwrap();
+    let text = conformance::logbook::export_run(&harbor, "chaos-1769462953-7451800858269")
+        .unwrap()
+        .unwrap();
+    assert!(
+        text.starts_with(
+            "{\n    \"api_version\": \"v1\",\n    \"run_id\": \"chaos-2026/01/26-21:29:13\",\n"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("secrets_required"), "{text}");
+    assert!(
+        text.contains("\"operation\": \"Ensuring directory \\u2713\""),
+        "{text}"
+    );
+    assert!(text.contains("\"big\": 1180591620717411303424"), "{text}");
+    let logbook = conformance::logbook::Logbook::parse(&text).unwrap();
+    assert_eq!(logbook.status, conformance::RunStatus::Failure);
+}

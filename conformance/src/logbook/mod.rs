@@ -311,3 +311,45 @@ fn operation_summary(data: &RunData, summation: Summation) -> Exact {
     });
     Exact::Object(entries.collect())
 }
+
+/// Imports `text` into `harbor`, exports the run again, and checks that the same document
+/// came back (same keys in the same order, same number text; fact ids up to a renaming).
+/// Returns the export, or what differs.
+pub fn round_trip(text: &str, harbor: &dyn limani_contract::Limani) -> Result<String, String> {
+    let logbook = Logbook::parse(text)?;
+    let run_id = import(&logbook, harbor)?;
+    let again = match export_run(harbor, &run_id) {
+        Ok(Some(again)) => again,
+        Ok(None) => return Err(format!("the imported run {run_id} is not in the store")),
+        Err(e) => return Err(format!("exporting {run_id} failed: {e}")),
+    };
+    let (before, after) = (fact_ids_ranked(text)?, fact_ids_ranked(&again)?);
+    match before.same(&after, true) && before == after {
+        true => Ok(again),
+        false => Err(format!(
+            "the round trip changed the document at line {} of the export",
+            (text.lines().zip(again.lines()))
+                .position(|(a, b)| a != b && !a.trim_start().starts_with("\"id\":"))
+                .map_or(0, |n| n + 1)
+        )),
+    }
+}
+
+/// The document with each `fact_history` id replaced by its rank.
+fn fact_ids_ranked(text: &str) -> Result<Exact, String> {
+    let mut doc = Exact::parse(text).map_err(|e| format!("not JSON: {e}"))?;
+    if let Exact::Object(fields) = &mut doc {
+        for (_, value) in fields.iter_mut().filter(|(key, _)| key == "fact_history") {
+            if let Exact::List(rows) = value {
+                for (rank, row) in rows.iter_mut().enumerate() {
+                    if let Exact::Object(row) = row {
+                        for (_, id) in row.iter_mut().filter(|(key, _)| key == "id") {
+                            *id = Exact::Int(rank.to_string());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(doc)
+}
