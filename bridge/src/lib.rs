@@ -3,6 +3,7 @@
 
 mod lines;
 pub mod process;
+pub mod protocol;
 pub mod python;
 pub mod serve;
 pub mod wire;

@@ -14,8 +14,9 @@ use conformance::{
     FactLog, HostId, Limani, LimaniError, NewFactLog, NewOperation, NewRun, NewSnapshot, Result,
     Revision, RunData, SummaryStats,
 };
-use serde_json::{json, Value};
+use serde_json::Value;
 
+use crate::protocol::{self, Call, ErrorObject, Hello, Outcome, Reply, Request};
 use crate::{lines, wire};
 
 /// How many lines of the harbor's stderr a diagnosis shows.
@@ -62,7 +63,7 @@ impl HarborCommand {
     }
 }
 
-type Reply = std::result::Result<Value, serde_json::Map<String, Value>>;
+type Answer = std::result::Result<Value, ErrorObject>;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -71,7 +72,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// What the reader thread and the callers share.
 #[derive(Default)]
 struct Shared {
-    pending: Mutex<HashMap<u64, mpsc::Sender<Reply>>>,
+    pending: Mutex<HashMap<u64, mpsc::Sender<Answer>>>,
     /// Why the harbor can no longer answer, once it cannot.
     gone: Mutex<Option<String>>,
     stderr: Mutex<VecDeque<String>>,
@@ -164,7 +165,7 @@ impl ProcessLimani {
                 ),
             )
         };
-        let hello: Value = match hello_rx.recv_timeout(command.start_timeout) {
+        let hello: Hello = match hello_rx.recv_timeout(command.start_timeout) {
             Ok(hello) => hello,
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 return Err(fail(format!(
@@ -180,21 +181,16 @@ impl ProcessLimani {
                 return Err(fail(why));
             }
         };
-        if hello.get("limani_bridge").and_then(Value::as_u64) != Some(1) {
-            return Err(fail(format!("speaks another protocol: {hello}")));
+        if hello.limani_bridge != protocol::VERSION {
+            return Err(fail(format!(
+                "speaks protocol version {}, not {}",
+                hello.limani_bridge,
+                protocol::VERSION
+            )));
         }
-        let revision = match hello.get("create_run").and_then(Value::as_str) {
-            Some("seed") => Revision::Seed,
-            Some("chaos07") => Revision::Chaos07,
-            _ => return Err(fail(format!("gave no create_run revision: {hello}"))),
-        };
         Ok(ProcessLimani {
-            name: hello
-                .get("harbor")
-                .and_then(Value::as_str)
-                .unwrap_or("harbor")
-                .to_owned(),
-            revision,
+            name: hello.harbor,
+            revision: hello.create_run,
             command: command.clone(),
             stdin: Mutex::new(child.stdin.take()),
             child: Mutex::new(child),
@@ -269,15 +265,21 @@ impl ProcessLimani {
         )
     }
 
-    fn call(&self, method: &str, params: Value) -> Result<Value> {
+    fn call(&self, call: Call) -> Result<Value> {
+        let method = call.method();
         if lock(&self.shared.gone).is_some() {
             return Err(self.gone(method));
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::channel();
         lock(&self.shared.pending).insert(id, tx);
-        let line =
-            json!({"id": id, "lane": self.lane(), "method": method, "params": params}).to_string();
+        let request = Request {
+            id,
+            lane: self.lane(),
+            call,
+        };
+        let line = serde_json::to_string(&request)
+            .map_err(|e| LimaniError::invalid(method, format!("cannot be sent: {e}")))?;
         let written = match lock(&self.stdin).as_mut() {
             Some(stdin) => stdin
                 .write_all(line.as_bytes())
@@ -293,7 +295,7 @@ impl ProcessLimani {
         }
         match rx.recv_timeout(self.command.call_timeout) {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(wire::error(method, &params, &error)),
+            Ok(Err(error)) => Err(wire::error(&request.call, &error)),
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 lock(&self.shared.pending).remove(&id);
                 abandon_lane(self.instance);
@@ -306,8 +308,8 @@ impl ProcessLimani {
         }
     }
 
-    fn unit(&self, method: &str, params: Value) -> Result<()> {
-        self.call(method, params).map(drop)
+    fn unit(&self, call: Call) -> Result<()> {
+        self.call(call).map(drop)
     }
 }
 
@@ -347,10 +349,10 @@ thread_local! {
 }
 
 /// Reads the handshake, then every reply, handing each to its caller.
-fn read_replies(mut stdout: impl BufRead, shared: &Shared, hello: mpsc::Sender<Value>) {
+fn read_replies(mut stdout: impl BufRead, shared: &Shared, hello: mpsc::Sender<Hello>) {
     let mut next = || lines::protocol_line(&mut stdout, lines::PROTOCOL_LINE_CAP);
     match next() {
-        Some(Ok(first)) => match serde_json::from_str::<Value>(&first) {
+        Some(Ok(first)) => match protocol::read::<Hello>(&first) {
             Ok(value) => drop(hello.send(value)),
             Err(e) => {
                 let shown: String = first.chars().take(200).collect();
@@ -371,31 +373,23 @@ fn read_replies(mut stdout: impl BufRead, shared: &Shared, hello: mpsc::Sender<V
                 break;
             }
         };
-        let reply: Value = match serde_json::from_str(&line) {
-            Ok(v) => v,
+        let reply: Reply = match protocol::read(&line) {
+            Ok(reply) => reply,
             Err(e) => {
                 let shown: String = line.chars().take(200).collect();
                 *lock(&shared.gone) = Some(format!(
-                    "the harbor wrote a line that is not protocol JSON ({e}): {shown}"
+                    "the harbor wrote a line that is not a protocol reply ({e}): {shown}"
                 ));
                 break;
             }
         };
-        let Some(id) = reply.get("id").and_then(Value::as_u64) else {
+        let Some(caller) = reply.id.and_then(|id| lock(&shared.pending).remove(&id)) else {
             continue;
         };
-        let Some(caller) = lock(&shared.pending).remove(&id) else {
-            continue;
-        };
-        let answer = match (
-            reply.get("ok"),
-            reply.get("error").and_then(Value::as_object),
-        ) {
-            (_, Some(error)) => Err(error.clone()),
-            (Some(ok), None) => Ok(ok.clone()),
-            (None, None) => Ok(Value::Null),
-        };
-        let _ = caller.send(answer);
+        let _ = caller.send(match reply.outcome {
+            Outcome::Ok(value) => Ok(value),
+            Outcome::Error(error) => Err(error),
+        });
     }
     lock(&shared.gone).get_or_insert_with(|| "the harbor process exited".to_owned());
     lock(&shared.pending).clear();
@@ -405,7 +399,12 @@ impl Drop for ProcessLimani {
     fn drop(&mut self) {
         if lock(&self.shared.gone).is_none() {
             if let Some(stdin) = lock(&self.stdin).as_mut() {
-                let line = json!({"id": 0, "method": "shutdown", "params": {}}).to_string() + "\n";
+                let shutdown = Request {
+                    id: 0,
+                    lane: 0,
+                    call: Call::Shutdown {},
+                };
+                let line = serde_json::to_string(&shutdown).unwrap_or_default() + "\n";
                 let _ = stdin
                     .write_all(line.as_bytes())
                     .and_then(|()| stdin.flush());
@@ -455,7 +454,9 @@ fn kill_pid_group(group: u32) {
 impl Limani for ProcessLimani {
     /// Asks the harbor process to run the Logbook's own status query on `connect()`'s connection.
     fn status_through_connect(&self, run_id: &str) -> Option<Result<Option<String>>> {
-        let answer = self.call("logbook_status", json!({"run_id": run_id}));
+        let answer = self.call(Call::LogbookStatus {
+            run_id: run_id.to_owned(),
+        });
         if matches!(&answer, Ok(v) if v.get("offered") == Some(&Value::Bool(false))) {
             return None;
         }
@@ -475,16 +476,16 @@ impl Limani for ProcessLimani {
         true
     }
     fn connect(&self) -> Result<()> {
-        self.unit("connect", json!({}))
+        self.unit(Call::Connect {})
     }
     fn disconnect(&self) -> Result<()> {
-        self.unit("disconnect", json!({}))
+        self.unit(Call::Disconnect {})
     }
     fn init_db(&self) -> Result<()> {
-        self.unit("init_db", json!({}))
+        self.unit(Call::InitDb {})
     }
     fn create_run(&self, run: &NewRun) -> Result<String> {
-        let value = self.call("create_run", wire::run(run))?;
+        let value = self.call(Call::CreateRun { run: run.clone() })?;
         match value {
             Value::String(id) => Ok(id),
             Value::Null => Ok(String::new()),
@@ -495,10 +496,10 @@ impl Limani for ProcessLimani {
         }
     }
     fn start_update_run(&self, run_id: &str, status: &str) -> Result<()> {
-        self.unit(
-            "start_update_run",
-            json!({"run_id": run_id, "status": status}),
-        )
+        self.unit(Call::StartUpdateRun {
+            run_id: run_id.to_owned(),
+            status: status.to_owned(),
+        })
     }
     fn end_run_update(
         &self,
@@ -507,14 +508,18 @@ impl Limani for ProcessLimani {
         status: &str,
         summary: &conformance::Json,
     ) -> Result<()> {
-        let params = json!({"run_id": run_id, "end_time": wire::float(end_time), "status": status, "summary": summary});
-        self.unit("end_run_update", params)
+        self.unit(Call::EndRunUpdate {
+            run_id: run_id.to_owned(),
+            end_time,
+            status: status.to_owned(),
+            summary: summary.clone(),
+        })
     }
     fn get_or_create_host(&self, run_id: &str, host_name: &str) -> Result<HostId> {
-        let value = self.call(
-            "get_or_create_host",
-            json!({"run_id": run_id, "host_name": host_name}),
-        )?;
+        let value = self.call(Call::GetOrCreateHost {
+            run_id: run_id.to_owned(),
+            host_name: host_name.to_owned(),
+        })?;
         value.as_i64().ok_or_else(|| {
             LimaniError::invalid(
                 "get_or_create_host result",
@@ -523,13 +528,19 @@ impl Limani for ProcessLimani {
         })
     }
     fn insert_operation(&self, operation: &NewOperation) -> Result<()> {
-        self.unit("insert_operation", wire::operation(operation))
+        self.unit(Call::InsertOperation {
+            operation: operation.clone(),
+        })
     }
     fn insert_snapshot(&self, snapshot: &NewSnapshot) -> Result<()> {
-        self.unit("insert_snapshot", wire::snapshot(snapshot))
+        self.unit(Call::InsertSnapshot {
+            snapshot: snapshot.clone(),
+        })
     }
     fn insert_fact_log(&self, fact_log: &NewFactLog) -> Result<()> {
-        self.unit("insert_fact_log", wire::fact_log(fact_log))
+        self.unit(Call::InsertFactLog {
+            fact_log: fact_log.clone(),
+        })
     }
     fn get_facts_for_timespan(
         &self,
@@ -537,20 +548,23 @@ impl Limani for ProcessLimani {
         start_time: f64,
         end_time: f64,
     ) -> Result<Vec<FactLog>> {
-        let params = json!({"run_id": run_id, "start_time": wire::float(start_time), "end_time": wire::float(end_time)});
-        wire::fact_rows(
-            "get_facts_for_timespan",
-            &self.call("get_facts_for_timespan", params)?,
-        )
+        let call = Call::GetFactsForTimespan {
+            run_id: run_id.to_owned(),
+            start_time,
+            end_time,
+        };
+        wire::fact_rows("get_facts_for_timespan", &self.call(call)?)
     }
     fn get_run_summary_stats(&self, run_id: &str) -> Result<SummaryStats> {
-        wire::summary(
-            "get_run_summary_stats",
-            &self.call("get_run_summary_stats", json!({"run_id": run_id}))?,
-        )
+        let call = Call::GetRunSummaryStats {
+            run_id: run_id.to_owned(),
+        };
+        wire::summary("get_run_summary_stats", self.call(call)?)
     }
     fn get_run_data(&self, run_id: &str) -> Result<Option<RunData>> {
-        match self.call("get_run_data", json!({"run_id": run_id}))? {
+        match self.call(Call::GetRunData {
+            run_id: run_id.to_owned(),
+        })? {
             Value::Null => Ok(None),
             rows => conformance::rows::from_rows(&rows).map(Some),
         }

@@ -58,13 +58,10 @@ fn an_interrupted_run_leaves_no_harbor_behind() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let stderr = BufReader::new(child.stderr.take().unwrap());
-        // The first harbor only tells its revision; the check's harbor is the second one.
-        let started = stderr
-            .lines()
-            .map_while(Result::ok)
-            .any(|l| l.contains("certifying"));
-        assert!(started);
+        // The first harbor only tells its revision; the check's harbor is the second one. The
+        // pipe is read to its end: closed early, it would make the run's last words fail.
+        let mut lines = read_on(&mut child);
+        assert!(lines.any(|l| l.contains("certifying")));
         let helpers = || std::fs::read_to_string(&pid_file).unwrap_or_default();
         assert!((0..500).any(|_| {
             std::thread::sleep(Duration::from_millis(20));

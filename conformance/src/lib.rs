@@ -5,7 +5,7 @@
 //! - [`run_all`] and [`Suite`]: every check of the contract, against any harbor.
 
 mod checks;
-pub mod exact;
+mod exact;
 pub mod fixtures;
 pub mod logbook;
 pub mod model;

@@ -1,0 +1,352 @@
+//! The messages of the bridge protocol (`docs/bridge-protocol.md`), written once: the kit's
+//! client (`ProcessLimani`) and its serving side (`limani serve`) both send and read these.
+
+use conformance::{Json, NewFactLog, NewOperation, NewRun, NewSnapshot, Revision};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The protocol version this page describes.
+pub const VERSION: u64 = 1;
+
+/// The harbor's first line.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Hello {
+    pub limani_bridge: u64,
+    pub harbor: String,
+    pub create_run: Revision,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
+}
+
+/// A call of the kit: `{"id", "lane", "method", "params"}` (read with [`read_request`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct Request {
+    pub id: u64,
+    #[serde(default)]
+    pub lane: u64,
+    #[serde(flatten)]
+    pub call: Call,
+}
+
+/// What is called, with its parameters.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "method", content = "params", rename_all = "snake_case")]
+pub enum Call {
+    Connect {},
+    Disconnect {},
+    InitDb {},
+    CreateRun {
+        #[serde(with = "RunDef")]
+        run: NewRun,
+    },
+    StartUpdateRun {
+        run_id: String,
+        status: String,
+    },
+    EndRunUpdate {
+        run_id: String,
+        #[serde(with = "float")]
+        end_time: f64,
+        status: String,
+        summary: Json,
+    },
+    GetOrCreateHost {
+        run_id: String,
+        host_name: String,
+    },
+    InsertOperation {
+        #[serde(with = "OperationDef")]
+        operation: NewOperation,
+    },
+    InsertSnapshot {
+        #[serde(with = "SnapshotDef")]
+        snapshot: NewSnapshot,
+    },
+    InsertFactLog {
+        #[serde(with = "FactLogDef")]
+        fact_log: NewFactLog,
+    },
+    GetFactsForTimespan {
+        run_id: String,
+        #[serde(with = "float")]
+        start_time: f64,
+        #[serde(with = "float")]
+        end_time: f64,
+    },
+    GetRunSummaryStats {
+        run_id: String,
+    },
+    GetRunData {
+        run_id: String,
+    },
+    /// The Logbook's `connect().execute("SELECT status FROM runs WHERE id = ?", ...)`.
+    LogbookStatus {
+        run_id: String,
+    },
+    Shutdown {},
+}
+
+impl Call {
+    /// The method's name on the wire.
+    pub fn method(&self) -> &'static str {
+        match self {
+            Call::Connect {} => "connect",
+            Call::Disconnect {} => "disconnect",
+            Call::InitDb {} => "init_db",
+            Call::CreateRun { .. } => "create_run",
+            Call::StartUpdateRun { .. } => "start_update_run",
+            Call::EndRunUpdate { .. } => "end_run_update",
+            Call::GetOrCreateHost { .. } => "get_or_create_host",
+            Call::InsertOperation { .. } => "insert_operation",
+            Call::InsertSnapshot { .. } => "insert_snapshot",
+            Call::InsertFactLog { .. } => "insert_fact_log",
+            Call::GetFactsForTimespan { .. } => "get_facts_for_timespan",
+            Call::GetRunSummaryStats { .. } => "get_run_summary_stats",
+            Call::GetRunData { .. } => "get_run_data",
+            Call::LogbookStatus { .. } => "logbook_status",
+            Call::Shutdown {} => "shutdown",
+        }
+    }
+
+    /// The run the call is about, if any (for the errors it gets).
+    pub fn run_id(&self) -> &str {
+        match self {
+            Call::CreateRun { run } => &run.run_id,
+            Call::InsertOperation { operation } => &operation.run_id,
+            Call::InsertSnapshot { snapshot } => &snapshot.run_id,
+            Call::InsertFactLog { fact_log } => &fact_log.run_id,
+            Call::StartUpdateRun { run_id, .. }
+            | Call::EndRunUpdate { run_id, .. }
+            | Call::GetOrCreateHost { run_id, .. }
+            | Call::GetFactsForTimespan { run_id, .. }
+            | Call::GetRunSummaryStats { run_id }
+            | Call::GetRunData { run_id }
+            | Call::LogbookStatus { run_id } => run_id,
+            _ => "",
+        }
+    }
+}
+
+/// The harbor's answer to request `id`: `{"id", "ok": result}` or `{"id", "error": {...}}`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Reply {
+    pub id: Option<u64>,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The method's result; its shape depends on the method (the page's table).
+    Ok(Value),
+    Error(ErrorObject),
+}
+
+/// A failed call: the exception's type, the protocol's error kind, its message, its traceback.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ErrorObject {
+    #[serde(rename = "type", default)]
+    pub type_name: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub traceback: String,
+}
+
+/// `get_run_summary_stats`'s result.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Summary {
+    pub total_operations: i64,
+    pub changed_operations: i64,
+    pub successful_operations: i64,
+    pub failed_operations: i64,
+    /// A float: `0.0` for a run with no operations, never `0` or `null` (the export writes it).
+    #[serde(with = "float")]
+    pub total_duration: f64,
+}
+
+/// Reads a request; an error names the path of the value it is about (`params.fact_log.timestamp`)
+/// and comes with the request's id when the line has one.
+pub fn read_request(line: &str) -> Result<Request, (Option<u64>, String)> {
+    #[derive(Deserialize)]
+    struct Envelope {
+        id: u64,
+        #[serde(default)]
+        lane: u64,
+        method: String,
+        #[serde(default)]
+        params: Value,
+    }
+    let envelope: Envelope = read(line).map_err(|e| (None, e))?;
+    let call = serde_json::json!({"method": envelope.method, "params": envelope.params});
+    let call: Call = read_value(call).map_err(|e| (Some(envelope.id), e))?;
+    Ok(Request {
+        id: envelope.id,
+        lane: envelope.lane,
+        call,
+    })
+}
+
+/// Reads one line as `T`; an error names the path of the value it is about.
+pub fn read<T: for<'de> Deserialize<'de>>(line: &str) -> Result<T, String> {
+    let mut de = serde_json::Deserializer::from_str(line);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| match e.path().to_string().as_str() {
+        "." | "" => e.inner().to_string(),
+        path => format!("{path}: {}", e.inner()),
+    })
+}
+
+/// As [`read`], from a value already parsed (a reply's result).
+pub fn read_value<T: for<'de> Deserialize<'de>>(value: Value) -> Result<T, String> {
+    serde_path_to_error::deserialize(value).map_err(|e| match e.path().to_string().as_str() {
+        "." | "" => e.inner().to_string(),
+        path => format!("{path}: {}", e.inner()),
+    })
+}
+
+/// Floats: a JSON number with a fraction or an exponent, or `{"$float": "nan" | "inf" | "-inf"}`
+/// for what JSON cannot hold. An integer is not a float here: Python would export it as one.
+pub mod float {
+    use serde::de::{self, MapAccess, Visitor};
+    use serde::ser::SerializeMap;
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(x: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+        let mark = match *x {
+            x if x.is_nan() => "nan",
+            x if x == f64::INFINITY => "inf",
+            x if x == f64::NEG_INFINITY => "-inf",
+            x => return serializer.serialize_f64(x),
+        };
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry("$float", mark)?;
+        map.end()
+    }
+
+    struct Float;
+
+    impl<'de> Visitor<'de> for Float {
+        type Value = f64;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str(
+                "a float (0.0, not 0 or null), or {\"$float\": \"nan\" | \"inf\" | \"-inf\"}",
+            )
+        }
+        fn visit_f64<E: de::Error>(self, x: f64) -> Result<f64, E> {
+            Ok(x)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<f64, A::Error> {
+            let mark = match map.next_entry::<String, String>()? {
+                Some((key, mark)) if key == "$float" => mark,
+                _ => return Err(de::Error::custom("expected {\"$float\": ...}")),
+            };
+            match mark.as_str() {
+                "nan" => Ok(f64::NAN),
+                "inf" => Ok(f64::INFINITY),
+                "-inf" => Ok(f64::NEG_INFINITY),
+                other => Err(de::Error::custom(format!("unknown $float mark {other:?}"))),
+            }
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+        deserializer.deserialize_any(Float)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "NewRun")]
+struct RunDef {
+    run_id: String,
+    run_id_human: String,
+    #[serde(with = "float")]
+    start_time: f64,
+    hailer_info: Json,
+    required_secrets: Option<std::collections::BTreeSet<String>>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "NewOperation")]
+struct OperationDef {
+    run_id: String,
+    host_id: i64,
+    op_hash: String,
+    name: String,
+    changed: bool,
+    success: bool,
+    #[serde(with = "float")]
+    duration: f64,
+    #[serde(with = "float")]
+    timestamp: f64,
+    logs: Json,
+    diff: String,
+    arguments: Json,
+    retry_stats: Json,
+    command_n_facts: Json,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "NewSnapshot")]
+struct SnapshotDef {
+    run_id: String,
+    host_id: i64,
+    stage: String,
+    #[serde(with = "float")]
+    timestamp: f64,
+    metrics: Json,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "NewFactLog")]
+struct FactLogDef {
+    run_id: String,
+    #[serde(with = "float")]
+    timestamp: f64,
+    log_level: String,
+    context: String,
+    command: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_reads_back_as_it_was_sent() {
+        let op = conformance::toolkit::sample::operation("r", 3, "op", f64::NAN);
+        let request = Request {
+            id: 7,
+            lane: 2,
+            call: Call::InsertOperation { operation: op },
+        };
+        let line = serde_json::to_string(&request).unwrap();
+        assert!(line.starts_with(r#"{"id":7,"lane":2,"method":"insert_operation","params":{"operation":{"run_id":"r","#), "{line}");
+        assert!(line.contains(r#""timestamp":{"$float":"nan"}"#), "{line}");
+        let back = read_request(&line).unwrap();
+        let Call::InsertOperation { operation } = back.call else {
+            panic!("{line}")
+        };
+        assert!(
+            operation.timestamp.is_nan()
+                && operation.logs.as_str() == r#"{"stderr":"","stdout":""}"#
+        );
+    }
+
+    #[test]
+    fn a_wrong_value_is_named_by_its_path() {
+        let line = r#"{"id":1,"method":"insert_fact_log","params":{"fact_log":{"run_id":"r","timestamp":1,"log_level":"D","context":"c","command":"x"}}}"#;
+        let (id, error) = read_request(line).unwrap_err();
+        assert_eq!(id, Some(1));
+        assert!(
+            error.starts_with("params.fact_log.timestamp: ") && error.contains("not 0"),
+            "{error}"
+        );
+        let summary = serde_json::json!({"total_operations": 0, "changed_operations": 0,
+            "successful_operations": 0, "failed_operations": 0, "total_duration": 0});
+        let error = read_value::<Summary>(summary).unwrap_err();
+        assert!(error.starts_with("total_duration: "), "{error}");
+    }
+}
