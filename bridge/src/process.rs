@@ -355,7 +355,7 @@ fn read_replies(mut stdout: impl BufRead, shared: &Shared, hello: mpsc::Sender<H
         Some(Ok(first)) => match protocol::read::<Hello>(&first) {
             Ok(value) => drop(hello.send(value)),
             Err(e) => {
-                let shown: String = first.chars().take(200).collect();
+                let shown = conformance::toolkit::shorten(&first, 200, 0);
                 *lock(&shared.gone) = Some(format!(
                     "its first line was not a JSON handshake ({e}): {shown}"
                 ))
@@ -376,7 +376,7 @@ fn read_replies(mut stdout: impl BufRead, shared: &Shared, hello: mpsc::Sender<H
         let reply: Reply = match protocol::read(&line) {
             Ok(reply) => reply,
             Err(e) => {
-                let shown: String = line.chars().take(200).collect();
+                let shown = conformance::toolkit::shorten(&line, 200, 0);
                 *lock(&shared.gone) = Some(format!(
                     "the harbor wrote a line that is not a protocol reply ({e}): {shown}"
                 ));

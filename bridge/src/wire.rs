@@ -6,14 +6,7 @@ use serde_json::Value;
 use crate::protocol::{self, Call, ErrorObject, Summary};
 
 fn wrong(call: &str, what: &str, got: &Value) -> LimaniError {
-    let mut text = got.to_string();
-    if text.len() > 200 {
-        text = format!(
-            "{}... ({} bytes)",
-            text.chars().take(120).collect::<String>(),
-            text.len()
-        );
-    }
+    let text = conformance::toolkit::shorten(&got.to_string(), 120, 0);
     LimaniError::invalid(
         format!("{call} result"),
         format!("expected {what}, got {text}"),

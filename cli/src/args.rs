@@ -10,8 +10,9 @@ pub const USAGE: &str = "usage:
                         [--revision seed|chaos07] [--no-reopen] [--strict] [--in-place]
                         [--python-path DIR]... [--config JSON]
                         [--json FILE] [--junit FILE] [--markdown FILE]
-  limani replay FILE TARGET [certify's options]    replay a kit trace or a recording of the real
-                                                  Logbook (fixtures/recorded/*.trace.jsonl)
+  limani replay FILE TARGET [certify's options]    replay a kit trace, a recording of the real
+                                                  Logbook (fixtures/recorded/*.trace.jsonl) or a
+                                                  v1 logbook (its import) beside the model
   limani export TARGET --run ID [-o FILE]         a stored run as the v1 logbook Ch-aOS 0.7 writes
   limani import LOGBOOK TARGET                    a v1 logbook's run into the target's store;
                                                   prints the run id

@@ -42,6 +42,9 @@ pub fn run(trace: &std::path::Path, c: &Certify) -> ExitCode {
     if text.trim_start().starts_with("{\"limani_recording\"") {
         return recording(&text, c);
     }
+    if text.contains("\"api_version\"") {
+        return logbook(&text, c);
+    }
     let parsed = conformance::property::parse_trace(&text);
     let (steps, concurrent, readers) = match parsed {
         Ok(trace) => trace,
@@ -100,6 +103,32 @@ pub fn run(trace: &std::path::Path, c: &Certify) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// A v1 logbook: its import, recorded on the model, then replayed on the target.
+fn logbook(text: &str, c: &Certify) -> ExitCode {
+    let logbook = match conformance::logbook::Logbook::parse(text) {
+        Ok(logbook) => logbook,
+        Err(message) => {
+            eprintln!("limani: not a logbook the kit imports: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let scenario = format!("the import of {}", logbook.run.run_id);
+    let recorder =
+        match fixtures::Recorder::new(conformance::MemoryLimani::new(), Vec::new(), &scenario) {
+            Ok(recorder) => recorder,
+            Err(e) => {
+                eprintln!("limani: {e}");
+                return ExitCode::from(1);
+            }
+        };
+    if let Err(message) = conformance::logbook::import(&logbook, &recorder) {
+        eprintln!("limani: {message}");
+        return ExitCode::from(2);
+    }
+    let trace = String::from_utf8_lossy(&recorder.into_parts().1).into_owned();
+    recording(&trace, c)
 }
 
 /// A recording of the real Logbook, replayed call for call (`conformance::fixtures::replay`).

@@ -37,6 +37,20 @@ fn a_recording_of_the_real_logbook_replays_on_a_target() {
 }
 
 #[test]
+fn a_logbook_replays_as_its_import() {
+    let (code, out, err) = limani(&["replay", &fixture("fleet.logbook.json"), "sqlite::memory:"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with("replayed ") && out.contains(" calls of the import of chaos-"),
+        "{out}"
+    );
+    assert!(
+        out.contains("on sqlite::memory:: every result is the contract's"),
+        "{out}"
+    );
+}
+
+#[test]
 fn a_logbook_imports_exports_and_is_refused_twice() {
     let dir = tempfile::tempdir().unwrap();
     let store = format!("sqlite:{}", dir.path().join("store.db").display());

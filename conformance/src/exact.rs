@@ -23,15 +23,7 @@ fn write_pretty(value: &Exact, depth: usize, out: &mut String) {
     let pad = |d: usize| "  ".repeat(d);
     match value {
         Exact::Str(s) if s.len() > 200 => {
-            let head = s.char_indices().nth(60).map_or(s.len(), |(i, _)| i);
-            let tail = (s.char_indices().rev().nth(59)).map_or(0, |(i, _)| i.max(head));
-            let cut = Exact::Str(format!(
-                "{}…[{} bytes in all]…{}",
-                &s[..head],
-                s.len(),
-                &s[tail..]
-            ));
-            out.push_str(&cut.to_text());
+            out.push_str(&Exact::Str(crate::toolkit::shorten(s, 60, 60)).to_text());
         }
         Exact::List(items) if !items.is_empty() => {
             out.push_str("[\n");

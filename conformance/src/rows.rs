@@ -275,11 +275,7 @@ impl<'a> Row<'a> {
 
 /// A value shown in an error message, cut to a readable length (the message says it was cut).
 fn short(value: &Value) -> String {
-    let text = value.to_string();
-    match text.char_indices().nth(120) {
-        Some((end, _)) => format!("{}... ({} bytes in all)", &text[..end], text.len()),
-        None => text,
-    }
+    crate::toolkit::shorten(&value.to_string(), 120, 0)
 }
 
 #[cfg(test)]

@@ -205,9 +205,10 @@ impl Parser<'_> {
         let mut out = String::new();
         loop {
             let start = self.i;
-            while self.i < self.s.len() && !matches!(self.s[self.i], b'"' | b'\\' | 0..=0x1f) {
-                self.i += 1;
-            }
+            let plain = self.s[start..]
+                .iter()
+                .position(|&b| matches!(b, b'"' | b'\\' | 0..=0x1f));
+            self.i = plain.map_or(self.s.len(), |n| start + n);
             // The input is a &str, and the run stops at an ASCII byte: a char boundary.
             out.push_str(
                 std::str::from_utf8(&self.s[start..self.i]).map_err(|_| self.err("bad UTF-8"))?,

@@ -17,6 +17,19 @@ pub use twin::Twin;
 use crate::limani::Limani;
 use crate::records::{NewRun, Revision};
 
+/// `text` cut to `head` characters and the last `tail`, the cut said in the middle
+/// (`…[1079 bytes in all]…`); a text that fits is given back as it is.
+pub fn shorten(text: &str, head: usize, tail: usize) -> String {
+    let chars = text.chars().count();
+    if chars <= head + tail + 24 {
+        return text.to_owned();
+    }
+    let start: String = text.chars().take(head).collect();
+    let end: String = text.chars().skip(chars - tail).collect();
+    let sep = if tail > 0 { "…" } else { "" };
+    format!("{start}…[{} bytes in all]{sep}{end}", text.len())
+}
+
 /// How much a check matters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -217,5 +230,16 @@ impl Check {
             .filter(|l| !l.is_empty())
             .collect();
         lines.join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn long_text_keeps_its_ends_and_says_how_long_it_was() {
+        let text = format!("{}{}", "a".repeat(100), "é".repeat(100));
+        assert_eq!(super::shorten(&text, 3, 2), "aaa…[300 bytes in all]…éé");
+        assert_eq!(super::shorten(&text, 3, 0), "aaa…[300 bytes in all]");
+        assert_eq!(super::shorten("short", 3, 0), "short");
     }
 }

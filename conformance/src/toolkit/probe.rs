@@ -49,11 +49,7 @@ pub struct Probe {
 
 /// An argument or result as a call log shows it: Debug text, cut to a readable length.
 pub fn brief(value: &dyn Debug) -> String {
-    let text = format!("{value:?}");
-    match text.char_indices().nth(100) {
-        Some((end, _)) => format!("{}…[{} bytes]", &text[..end], text.len()),
-        None => text,
-    }
+    super::shorten(&format!("{value:?}"), 100, 0)
 }
 
 /// What a panic said, for a report.
