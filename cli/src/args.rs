@@ -1,26 +1,15 @@
-//! The command line of `limani`, parsed by hand: a few flags, clear errors.
+//! The command line of `limani`, parsed with clap: `--help` for each command, `--version`,
+//! suggestions on typos, and one error line that says where to look.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::{Args, Parser, Subcommand};
 use conformance::Revision;
 
-pub const USAGE: &str = "usage:
-  limani certify TARGET [--only ID]... [--skip ID]... [--timeout SECONDS]
-                        [--revision seed|chaos07] [--no-reopen] [--strict] [--in-place]
-                        [--python-path DIR]... [--config JSON]
-                        [--json FILE] [--junit FILE] [--markdown FILE]
-  limani replay FILE TARGET [certify's options]    replay a kit trace, a recording of the real
-                                                  Logbook (fixtures/recorded/*.trace.jsonl) or a
-                                                  v1 logbook (its import) beside the model
-  limani export TARGET --run ID [-o FILE]         a stored run as the v1 logbook Ch-aOS 0.7 writes
-  limani import LOGBOOK TARGET                    a v1 logbook's run into the target's store;
-                                                  prints the run id
-  limani serve TARGET            serve a built-in harbor over the bridge protocol (stdin/stdout)
-  limani checks [--markdown]     list every check with its level and clause
-  limani help
-
-targets:
+const TARGETS: &str = "\
+TARGETS:
+  memory:                  the model itself (the contract as an in-memory harbor)
   sqlite::memory:          the reference SQLite harbor, in memory
   sqlite:PATH              the reference SQLite harbor on a file (durability checked by reopening it);
                            an existing database is certified on a private copy (--in-place: the
@@ -32,19 +21,138 @@ targets:
   entry-point:NAME         a Python harbor registered in the entry-point group chaos.limanis
   exec:COMMAND             any program that speaks docs/bridge-protocol.md on stdin/stdout
 
-A process harbor is restarted for each check and reopened by starting it again
-(--no-reopen: it is not persistent, durability is not checked). $LIMANI_PYTHON picks the Python.
+A process harbor is restarted for each check and reopened by starting it again (--no-reopen:
+it is not persistent, durability is not checked). $LIMANI_PYTHON picks the Python.
 
-ID is a check (timespan::half_open) or a group (timespan).
---strict counts recommended checks as required: every check must pass.
-exit status: 0 every required check passed, 1 a required check failed, 2 usage error
-(or a file that is not a trace or a logbook: nothing is written),
-130 interrupted (Ctrl-C, SIGTERM: what the run started is removed first)";
+EXIT STATUS:
+  0  certified: every required check that ran passed
+  1  a required check failed (or a replay diverged)
+  2  usage error, or a file that is not a trace or a logbook (nothing is written)
+  3  the harbor could not be started (import error, constructor, command not found, locked store)
+  130 interrupted (Ctrl-C, SIGTERM): what the run started is removed first";
 
 /// The longest `--timeout` (a day): anything longer is a typo, and too long for a `Duration`.
 const MAX_TIMEOUT_SECS: f64 = 86_400.0;
 
+#[derive(Parser)]
+#[command(
+    name = "limani",
+    version,
+    about = "Certify Limani harbors against the contract of the Ch-aOS Logbook",
+    after_help = TARGETS
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Sub,
+}
+
+#[derive(Subcommand)]
+enum Sub {
+    /// Run every check of the contract against a harbor
+    #[command(after_help = TARGETS)]
+    Certify(CertifyArgs),
+    /// Replay a kit trace, a recording of the real Logbook, or a v1 logbook's import, beside the model
+    #[command(after_help = TARGETS)]
+    Replay {
+        /// A property trace, fixtures/recorded/*.trace.jsonl, or a v1 logbook
+        file: PathBuf,
+        #[command(flatten)]
+        harbor: HarborArgs,
+    },
+    /// Write a stored run as the v1 logbook Ch-aOS 0.7 exports
+    #[command(after_help = TARGETS)]
+    Export {
+        #[command(flatten)]
+        harbor: HarborArgs,
+        /// The run's id (`uggly_run_id` in a logbook)
+        #[arg(long, value_name = "ID")]
+        run: String,
+        /// Where to write it (default: standard output)
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Write a v1 logbook's run into the target's store; prints its run id last
+    #[command(after_help = TARGETS)]
+    Import {
+        /// The logbook (chaos_logbook_*.json)
+        logbook: PathBuf,
+        #[command(flatten)]
+        harbor: HarborArgs,
+    },
+    /// Serve a built-in harbor over the bridge protocol on stdin/stdout
+    Serve {
+        /// sqlite::memory: or sqlite:PATH
+        #[arg(value_parser = target)]
+        target: Target,
+    },
+    /// List every check with its level and clause
+    Checks {
+        /// As the Markdown table of docs/contract.md
+        #[arg(long)]
+        markdown: bool,
+    },
+}
+
+#[derive(Args)]
+struct HarborArgs {
+    /// The harbor (see TARGETS below)
+    #[arg(value_parser = target)]
+    target: Target,
+    /// A folder to import the Python harbor from (may be given more than once)
+    #[arg(long = "python-path", value_name = "DIR")]
+    python_path: Vec<PathBuf>,
+    /// The config dict the Python harbor is built with, as JSON
+    #[arg(long, value_name = "JSON", default_value = "{}", value_parser = json_config)]
+    config: String,
+    /// Which create_run the harbor has (default: read from the harbor)
+    #[arg(long, value_parser = revision)]
+    revision: Option<Revision>,
+    /// The harbor is not persistent: durability is not checked
+    #[arg(long)]
+    no_reopen: bool,
+    /// Certify an existing SQLite file itself, not a private copy
+    #[arg(long)]
+    in_place: bool,
+    /// The time limit of each check, in seconds
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = seconds)]
+    timeout: Duration,
+}
+
+#[derive(Args)]
+struct CertifyArgs {
+    #[command(flatten)]
+    harbor: HarborArgs,
+    /// Run only this check or group (timespan::half_open, timespan); may be repeated
+    #[arg(long, value_name = "ID")]
+    only: Vec<String>,
+    /// Leave out this check or group; may be repeated
+    #[arg(long, value_name = "ID")]
+    skip: Vec<String>,
+    /// Count recommended checks as required: every check must pass
+    #[arg(long)]
+    strict: bool,
+    /// Write the report as JSON (docs/report-format.md)
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write the report as JUnit XML
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Write the report as Markdown, with a certificate line for a README
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<PathBuf>,
+    /// Sessions per property check (default 128, or $LIMANI_CASES)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    cases: Option<u32>,
+    /// The seed of the property part (default: $LIMANI_SEED, else from the clock)
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Show whole diagnoses (a harbor's traceback when it does not start)
+    #[arg(short, long)]
+    verbose: bool,
+}
+
 pub enum Target {
+    Memory,
     SqliteMemory,
     SqliteFile(PathBuf),
     /// A PostgreSQL URL, `docker` or `local` (a fresh schema is used and dropped).
@@ -57,10 +165,11 @@ pub enum Target {
 impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            Target::Memory => f.write_str("memory:"),
             Target::SqliteMemory => f.write_str("sqlite::memory:"),
-            Target::SqliteFile(path) => write!(f, "sqlite:{}", path.display()),
-            Target::Postgres(url) if url.contains("://") => f.write_str(url),
-            Target::Postgres(kind) => write!(f, "postgres:{kind}"),
+            Target::SqliteFile(p) => write!(f, "sqlite:{}", p.display()),
+            Target::Postgres(which) if which.starts_with("postgres") => f.write_str(which),
+            Target::Postgres(which) => write!(f, "postgres:{which}"),
             Target::Python(class) => write!(f, "python:{class}"),
             Target::EntryPoint(name) => write!(f, "entry-point:{name}"),
             Target::Exec(command) => write!(f, "exec:{command}"),
@@ -68,6 +177,21 @@ impl std::fmt::Display for Target {
     }
 }
 
+impl Clone for Target {
+    fn clone(&self) -> Self {
+        match self {
+            Target::Memory => Target::Memory,
+            Target::SqliteMemory => Target::SqliteMemory,
+            Target::SqliteFile(p) => Target::SqliteFile(p.clone()),
+            Target::Postgres(s) => Target::Postgres(s.clone()),
+            Target::Python(s) => Target::Python(s.clone()),
+            Target::EntryPoint(s) => Target::EntryPoint(s.clone()),
+            Target::Exec(s) => Target::Exec(s.clone()),
+        }
+    }
+}
+
+/// What `certify`, `replay`, `export` and `import` are given.
 pub struct Certify {
     pub target: Target,
     pub only: Vec<String>,
@@ -83,6 +207,9 @@ pub struct Certify {
     pub config: String,
     pub strict: bool,
     pub in_place: bool,
+    pub cases: Option<u32>,
+    pub seed: Option<u64>,
+    pub verbose: bool,
 }
 
 pub enum Command {
@@ -106,11 +233,13 @@ pub enum Command {
         logbook: PathBuf,
         certify: Certify,
     },
-    Help,
 }
 
 fn target(text: &str) -> Result<Target, String> {
-    let unknown = || format!("unknown target {text:?} (see the targets below)");
+    let unknown = || format!("unknown target {text:?} (see TARGETS in --help)");
+    if text == "memory:" {
+        return Ok(Target::Memory);
+    }
     let (kind, rest) = text.split_once(':').ok_or_else(unknown)?;
     match (kind, rest) {
         ("sqlite", ":memory:") => Ok(Target::SqliteMemory),
@@ -130,145 +259,185 @@ fn target(text: &str) -> Result<Target, String> {
     }
 }
 
-pub fn parse(argv: &[String]) -> Result<Command, String> {
-    let mut args = argv.iter();
-    match args.next().map(String::as_str) {
-        None | Some("help" | "--help" | "-h") => Ok(Command::Help),
-        Some("checks") => match args.next().map(String::as_str) {
-            None => Ok(Command::Checks { markdown: false }),
-            Some("--markdown") => Ok(Command::Checks { markdown: true }),
-            Some(other) => Err(format!("unknown argument {other:?} for checks")),
+fn seconds(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| format!("takes seconds, not {text:?}"))?;
+    match secs > 0.0 && secs <= MAX_TIMEOUT_SECS {
+        true => Ok(Duration::from_secs_f64(secs)),
+        false => Err(format!(
+            "takes seconds from 0 to {MAX_TIMEOUT_SECS} (a day), not {text}"
+        )),
+    }
+}
+
+fn json_config(text: &str) -> Result<String, String> {
+    serde_json::from_str::<serde_json::Value>(text)
+        .map(|_| text.to_owned())
+        .map_err(|e| format!("is not JSON: {e}"))
+}
+
+fn revision(text: &str) -> Result<Revision, String> {
+    match text {
+        "seed" => Ok(Revision::Seed),
+        "chaos07" => Ok(Revision::Chaos07),
+        other => Err(format!("is seed or chaos07, not {other:?}")),
+    }
+}
+
+impl HarborArgs {
+    fn certify(self) -> Certify {
+        Certify {
+            target: self.target,
+            only: Vec::new(),
+            skip: Vec::new(),
+            timeout: self.timeout,
+            revision: self.revision.unwrap_or(Revision::Chaos07),
+            json: None,
+            junit: None,
+            markdown: None,
+            revision_given: self.revision.is_some(),
+            reopen: !self.no_reopen,
+            python_path: self.python_path,
+            config: self.config,
+            strict: false,
+            in_place: self.in_place,
+            cases: None,
+            seed: None,
+            verbose: false,
+        }
+    }
+}
+
+/// The command, or clap's error (rendered by [`error_text`]).
+pub fn parse(argv: &[String]) -> Result<Command, clap::Error> {
+    let cli =
+        Cli::try_parse_from(std::iter::once("limani".to_owned()).chain(argv.iter().cloned()))?;
+    Ok(match cli.command {
+        Sub::Certify(a) => Command::Certify(Certify {
+            only: a.only,
+            skip: a.skip,
+            json: a.json,
+            junit: a.junit,
+            markdown: a.markdown,
+            strict: a.strict,
+            cases: a.cases,
+            seed: a.seed,
+            verbose: a.verbose,
+            ..a.harbor.certify()
+        }),
+        Sub::Replay { file, harbor } => Command::Replay {
+            trace: file,
+            certify: harbor.certify(),
         },
-        Some("serve") => match (args.next(), args.next()) {
-            (Some(t), None) => match target(t)? {
-                t @ (Target::SqliteMemory | Target::SqliteFile(_)) => Ok(Command::Serve(t)),
-                _ => {
-                    Err("serve takes a built-in harbor: sqlite::memory: or sqlite:PATH".to_owned())
-                }
+        Sub::Export {
+            harbor,
+            run,
+            output,
+        } => Command::Export {
+            run,
+            output,
+            certify: Certify {
+                in_place: true,
+                ..harbor.certify()
             },
-            _ => Err("serve takes one TARGET".to_owned()),
         },
-        Some("replay") => {
-            let trace = PathBuf::from(
-                args.next()
-                    .ok_or("replay needs a TRACE file and a TARGET")?,
-            );
-            let rest: Vec<String> = std::iter::once("certify".to_owned())
-                .chain(args.cloned())
-                .collect();
-            match parse(&rest)? {
-                Command::Certify(certify) => Ok(Command::Replay { trace, certify }),
-                _ => Err("replay needs a TARGET".to_owned()),
+        Sub::Import { logbook, harbor } => Command::Import {
+            logbook,
+            certify: Certify {
+                in_place: true,
+                ..harbor.certify()
+            },
+        },
+        Sub::Serve { target } => match target {
+            t @ (Target::SqliteMemory | Target::SqliteFile(_)) => Command::Serve(t),
+            _ => {
+                let mut cmd = <Cli as clap::CommandFactory>::command();
+                return Err(cmd.error(
+                    clap::error::ErrorKind::InvalidValue,
+                    "serve takes a built-in harbor: sqlite::memory: or sqlite:PATH",
+                ));
             }
+        },
+        Sub::Checks { markdown } => Command::Checks { markdown },
+    })
+}
+
+/// Clap's error as one line (and its tip, if it has one), then where to look.
+pub fn error_text(error: &clap::Error, argv: &[String]) -> String {
+    let rendered = error.render().to_string();
+    let mut lines = rendered
+        .lines()
+        .filter(|l| l.starts_with("error:") || l.trim_start().starts_with("tip:"));
+    let first = lines
+        .next()
+        .unwrap_or("error: bad arguments")
+        .trim_start_matches("error: ");
+    let tips: Vec<&str> = lines.map(str::trim).collect();
+    let sub = argv.first().filter(|s| {
+        ["certify", "replay", "export", "import", "serve", "checks"].contains(&s.as_str())
+    });
+    let help = match sub {
+        Some(sub) => format!("limani {sub} --help"),
+        None => "limani --help".to_owned(),
+    };
+    let mut out = format!("limani: {first}");
+    for tip in tips {
+        out += &format!("\n  {tip}");
+    }
+    out + &format!("\nsee `{help}`")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(args: &[&str]) -> Vec<String> {
+        args.iter().map(|a| (*a).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_typo_gets_a_suggestion_and_one_line() {
+        let args = argv(&["certfy", "sqlite::memory:"]);
+        let text = error_text(&parse(&args).err().unwrap(), &args);
+        assert!(
+            text.contains("'certify'") && text.ends_with("see `limani --help`"),
+            "{text}"
+        );
+        assert!(text.lines().count() <= 3, "{text}");
+    }
+
+    #[test]
+    fn flags_take_an_equals_sign() {
+        let Ok(Command::Certify(c)) =
+            parse(&argv(&["certify", "memory:", "--timeout=5", "--cases=3"]))
+        else {
+            panic!("not parsed");
+        };
+        assert_eq!((c.timeout, c.cases), (Duration::from_secs(5), Some(3)));
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        for (args, said) in [
+            (
+                vec!["certify", "sqlite::memory:", "--timeout", "0"],
+                "from 0 to",
+            ),
+            (
+                vec!["certify", "sqlite::memory:", "--cases", "0"],
+                "--cases",
+            ),
+            (vec!["certify", "nope"], "unknown target"),
+            (
+                vec!["certify", "sqlite::memory:", "--config", "{"],
+                "not JSON",
+            ),
+            (vec!["serve", "memory:"], "built-in harbor"),
+        ] {
+            let args = argv(&args);
+            let text = error_text(&parse(&args).err().unwrap(), &args);
+            assert!(text.contains(said), "{args:?}: {text}");
         }
-        Some("export") => {
-            let target = args.next().ok_or("export needs a TARGET and --run ID")?;
-            let (mut run, mut output, mut rest) =
-                (None, None, vec!["certify".to_owned(), target.clone()]);
-            while let Some(flag) = args.next() {
-                match flag.as_str() {
-                    "--run" => run = Some(args.next().ok_or("--run needs a run id")?.clone()),
-                    "-o" | "--output" => {
-                        output = Some(PathBuf::from(args.next().ok_or("-o needs a file")?))
-                    }
-                    _ => rest.push(flag.clone()),
-                }
-            }
-            let run =
-                run.ok_or("export needs --run ID (the run's id, uggly_run_id in a logbook)")?;
-            match parse(&rest)? {
-                Command::Certify(certify) => Ok(Command::Export {
-                    run,
-                    output,
-                    certify: Certify {
-                        in_place: true,
-                        ..certify
-                    },
-                }),
-                _ => Err("export needs a TARGET".to_owned()),
-            }
-        }
-        Some("import") => {
-            let logbook = PathBuf::from(
-                args.next()
-                    .ok_or("import needs a LOGBOOK file and a TARGET")?,
-            );
-            let rest: Vec<String> = std::iter::once("certify".to_owned())
-                .chain(args.cloned())
-                .collect();
-            match parse(&rest)? {
-                Command::Certify(certify) => Ok(Command::Import {
-                    logbook,
-                    certify: Certify {
-                        in_place: true,
-                        ..certify
-                    },
-                }),
-                _ => Err("import needs a TARGET".to_owned()),
-            }
-        }
-        Some("certify") => {
-            let mut certify = Certify {
-                target: target(args.next().ok_or("certify needs a TARGET")?)?,
-                only: Vec::new(),
-                skip: Vec::new(),
-                timeout: Duration::from_secs(30),
-                revision: Revision::Chaos07,
-                json: None,
-                junit: None,
-                markdown: None,
-                revision_given: false,
-                reopen: true,
-                python_path: Vec::new(),
-                config: "{}".to_owned(),
-                strict: false,
-                in_place: false,
-            };
-            while let Some(flag) = args.next() {
-                let mut value = || args.next().cloned().ok_or(format!("{flag} needs a value"));
-                match flag.as_str() {
-                    "--only" => certify.only.push(value()?),
-                    "--skip" => certify.skip.push(value()?),
-                    "--timeout" => {
-                        let v = value()?;
-                        let secs: f64 = v
-                            .parse()
-                            .map_err(|_| format!("--timeout takes seconds, not {v:?}"))?;
-                        if !(secs > 0.0 && secs <= MAX_TIMEOUT_SECS) {
-                            return Err(format!(
-                                "--timeout takes seconds from 0 to {MAX_TIMEOUT_SECS} (a day), not {v}"
-                            ));
-                        }
-                        certify.timeout = Duration::from_secs_f64(secs);
-                    }
-                    "--no-reopen" => certify.reopen = false,
-                    "--strict" => certify.strict = true,
-                    "--in-place" => certify.in_place = true,
-                    "--python-path" => certify.python_path.push(value()?.into()),
-                    "--config" => {
-                        let v = value()?;
-                        serde_json::from_str::<serde_json::Value>(&v)
-                            .map_err(|e| format!("--config is not JSON: {e}"))?;
-                        certify.config = v;
-                    }
-                    "--revision" => {
-                        certify.revision_given = true;
-                        certify.revision = match value()?.as_str() {
-                            "seed" => Revision::Seed,
-                            "chaos07" => Revision::Chaos07,
-                            other => {
-                                return Err(format!("--revision is seed or chaos07, not {other:?}"))
-                            }
-                        }
-                    }
-                    "--json" => certify.json = Some(value()?.into()),
-                    "--junit" => certify.junit = Some(value()?.into()),
-                    "--markdown" => certify.markdown = Some(value()?.into()),
-                    other => return Err(format!("unknown flag {other:?}")),
-                }
-            }
-            Ok(Command::Certify(certify))
-        }
-        Some(other) => Err(format!("unknown command {other:?}")),
     }
 }

@@ -6,6 +6,7 @@ mod interrupt;
 mod logbooks;
 mod replay;
 mod sqlite_target;
+mod start_failure;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -26,9 +27,14 @@ fn main() -> ExitCode {
     }
     let argv: Vec<String> = std::env::args().skip(1).collect();
     match args::parse(&argv) {
-        Ok(Command::Help) => {
-            println!("{}", args::USAGE);
+        Err(e) if !e.use_stderr() => {
+            // --help and --version: clap's own text, on stdout.
+            let _ = e.print();
             ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{}", args::error_text(&e, &argv));
+            ExitCode::from(2)
         }
         Ok(Command::Checks { markdown }) => {
             print!("{}", list_checks(markdown));
@@ -43,10 +49,6 @@ fn main() -> ExitCode {
             certify,
         }) => logbooks::export(&run, output.as_deref(), &certify),
         Ok(Command::Import { logbook, certify }) => logbooks::import(&logbook, &certify),
-        Err(message) => {
-            eprintln!("limani: {message}\n\n{}", args::USAGE);
-            ExitCode::from(2)
-        }
     }
 }
 
@@ -77,7 +79,9 @@ fn list_checks(markdown: bool) -> String {
 /// The command that serves a process target.
 fn harbor_command(c: &Certify) -> Result<Option<HarborCommand>, String> {
     let mut command = match &c.target {
-        Target::SqliteMemory | Target::SqliteFile(_) | Target::Postgres(_) => return Ok(None),
+        Target::Memory | Target::SqliteMemory | Target::SqliteFile(_) | Target::Postgres(_) => {
+            return Ok(None)
+        }
         Target::Python(class) => python::command(
             &PythonHarbor::Class(class.clone()),
             &c.python_path,
@@ -104,7 +108,7 @@ pub(crate) fn suite_for(c: &Certify) -> Result<Suite, (u8, String)> {
         (_, Some(command)) => {
             // Start it once: it must come up, and its handshake tells its create_run revision.
             let first = ProcessLimani::spawn(&command)
-                .map_err(|e| (1, format!("the harbor did not start: {e}")))?;
+                .map_err(|e| (3, start_failure::explain(&e.to_string(), c.verbose)))?;
             let revision = if c.revision_given {
                 c.revision
             } else {
@@ -136,8 +140,15 @@ pub(crate) fn suite_for(c: &Certify) -> Result<Suite, (u8, String)> {
                     path.display()
                 );
             }
-            SqliteLimani::open(&target.path)
-                .map_err(|e| (2, format!("cannot open {}: {e}", path.display())))?;
+            SqliteLimani::open(&target.path).map_err(|e| {
+                // A store another program holds is no usage error: the harbor cannot start.
+                let status = if e.to_string().contains("locked") {
+                    3
+                } else {
+                    2
+                };
+                (status, format!("cannot open {}: {e}", path.display()))
+            })?;
             if let Some(copy) = &target.copy {
                 let folder = copy.path().to_owned();
                 interrupt::on_interrupt(move || drop(std::fs::remove_dir_all(&folder)));
@@ -182,6 +193,7 @@ pub(crate) fn suite_for(c: &Certify) -> Result<Suite, (u8, String)> {
                 false => suite,
             }
         }
+        (Target::Memory, None) => Suite::new(conformance::MemoryLimani::new).revision(c.revision),
         (_, None) => {
             Suite::new(|| SqliteLimani::open_in_memory().expect("open an in-memory SQLite harbor"))
                 .revision(c.revision)
@@ -223,6 +235,23 @@ fn progress(result: &CheckResult) {
     eprintln!("  {mark} {:<48} {:>8.1} ms", result.id, result.duration_ms);
 }
 
+/// The first `--only` or `--skip` id that names no check and no group.
+fn unknown_ids(c: &Certify) -> Option<String> {
+    let checks = conformance::suite::all_checks();
+    let known = |id: &str| checks.iter().any(|k| k.id == id || k.group == id);
+    let flags = c
+        .only
+        .iter()
+        .map(|id| ("--only", id))
+        .chain(c.skip.iter().map(|id| ("--skip", id)));
+    for (flag, id) in flags {
+        if !known(id) {
+            return Some(format!("{flag} {id}: no check or group has this id"));
+        }
+    }
+    None
+}
+
 fn run_certify(c: &Certify) -> ExitCode {
     let mut suite = match suite_for(c) {
         Ok(suite) => suite,
@@ -236,11 +265,21 @@ fn run_certify(c: &Certify) -> ExitCode {
         .timeout(c.timeout)
         .reproduce_with(format!("limani certify {} --only {{id}}", c.target));
     suite = suite.strict(c.strict);
+    if let Some(unknown) = unknown_ids(c) {
+        eprintln!("limani: {unknown}\nsee `limani checks` for every check and group");
+        return ExitCode::from(2);
+    }
     for id in &c.only {
         suite = suite.only(id.clone());
     }
     for id in &c.skip {
         suite = suite.skip(id.clone());
+    }
+    if let Some(cases) = c.cases {
+        suite = suite.cases(cases);
+    }
+    if let Some(seed) = c.seed {
+        suite = suite.seed(seed);
     }
     if suite.checks().is_empty() {
         eprintln!("limani: no check matches --only/--skip (see `limani checks`)");

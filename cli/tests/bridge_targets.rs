@@ -74,11 +74,25 @@ fn a_broken_python_harbor_exits_1_and_one_that_cannot_start_is_diagnosed() {
         ],
         &[],
     );
-    assert_eq!(code, 1, "{stderr}");
+    // Exit 3, one line naming the cause and the fix; the traceback only with -v.
+    assert_eq!(code, 3, "{stderr}");
     assert!(
-        stderr.contains("the harbor did not start") && stderr.contains("ModuleNotFoundError"),
+        stderr.contains("cannot import module 'no_such_module': check --python-path")
+            && !stderr.contains("Traceback"),
         "{stderr}"
     );
+    let (code, _, stderr) = limani(
+        &[
+            "certify",
+            "python:no_such_module:Harbor",
+            "--python-path",
+            h,
+            "-v",
+        ],
+        &[],
+    );
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("ModuleNotFoundError"), "{stderr}");
     let (code, _, stderr) = limani(&["certify", "python:just_a_module"], &[]);
     assert_eq!(code, 2, "{stderr}");
 }
@@ -185,7 +199,7 @@ fn an_installed_harbor_certifies_by_entry_point_and_with_the_pip_installed_bridg
         &["certify", "entry-point:absent"],
         &[("LIMANI_PYTHON", &python)],
     );
-    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(code, 3, "{stderr}");
     assert!(
         stderr.contains("no harbor named 'absent' in the entry-point group chaos.limanis"),
         "{stderr}"

@@ -97,12 +97,55 @@ fn usage_errors_exit_2() {
         &["certify", "sqlite::memory:", "--timeout", "1e300"],
         &["certify", "sqlite::memory:", "--timeout", "-5"],
         &["certify", "sqlite::memory:", "--only", "no::such_check"],
+        &["certify", "sqlite::memory:", "--skip", "no::such_check"],
+        &["certify", "sqlite::memory:", "--cases", "0"],
+        &["certify", "sqlite::memory:", "--seed", "-1"],
         &["frobnicate"],
     ] {
         let (code, _, stderr) = limani(args);
         assert_eq!(code, 2, "{args:?}: {stderr}");
         assert!(stderr.starts_with("limani: "), "{stderr}");
+        // One line, a tip at most, and where to read more: never the whole usage.
+        assert!(
+            stderr.lines().count() <= 3 && stderr.contains("see `limani"),
+            "{stderr}"
+        );
     }
+}
+
+#[test]
+fn a_typo_gets_a_suggestion_and_version_and_help_answer() {
+    let (code, _, stderr) = limani(&["certfy", "sqlite::memory:"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("a similar subcommand exists: 'certify'"),
+        "{stderr}"
+    );
+    let (code, stdout, _) = limani(&["--version"]);
+    assert_eq!(
+        (code, stdout.trim()),
+        (0, concat!("limani ", env!("CARGO_PKG_VERSION")))
+    );
+    let (code, stdout, _) = limani(&["certify", "--help"]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("--timeout <SECONDS>") && stdout.contains("EXIT STATUS"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_model_certifies_with_cases_and_a_seed() {
+    let (code, stdout, stderr) = limani(&[
+        "certify",
+        "memory:",
+        "--only",
+        "property",
+        "--cases=4",
+        "--seed=7",
+    ]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("3 passed, 0 failed"), "{stdout}");
 }
 
 #[test]
