@@ -21,6 +21,11 @@ fn fail((status, message): (u8, String)) -> ExitCode {
 
 /// Writes the run's logbook, as Ch-aOS 0.7 exports it, to `output` or stdout.
 pub fn export(run: &str, output: Option<&Path>, c: &Certify) -> ExitCode {
+    if let crate::args::Target::SqliteFile(path) = &c.target {
+        if !path.exists() {
+            return fail((2, format!("no such store: {}", path.display())));
+        }
+    }
     let harbor = match harbor(c) {
         Ok(harbor) => harbor,
         Err(e) => return fail(e),

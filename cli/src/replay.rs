@@ -21,7 +21,7 @@ pub(crate) fn read_bounded(path: &std::path::Path) -> Result<String, String> {
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     match text.len() as u64 > TRACE_CAP {
         true => Err(format!(
-            "{} is larger than {} MiB: not a trace the kit wrote",
+            "{} is larger than {} MiB: not a file the kit reads",
             path.display(),
             TRACE_CAP >> 20
         )),
@@ -39,11 +39,10 @@ pub fn run(trace: &std::path::Path, c: &Certify) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if text.trim_start().starts_with("{\"limani_recording\"") {
-        return recording(&text, c);
-    }
-    if text.contains("\"api_version\"") {
-        return logbook(&text, c);
+    match first_key(&text).as_deref() {
+        Some("limani_recording") => return recording(&text, c),
+        Some("api_version") => return logbook(&text, c),
+        _ => {}
     }
     let parsed = conformance::property::parse_trace(&text);
     let (steps, concurrent, readers) = match parsed {
@@ -140,14 +139,11 @@ fn recording(text: &str, c: &Certify) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let harbor = match suite_for(c)
-        .map_err(|(_, m)| m)
-        .and_then(|s| s.make_harbor())
-    {
+    let harbor = match suite_for(c).and_then(|s| s.make_harbor().map_err(|m| (1, m))) {
         Ok(harbor) => harbor,
-        Err(message) => {
+        Err((status, message)) => {
             eprintln!("limani: {message}");
-            return ExitCode::from(1);
+            return ExitCode::from(status);
         }
     };
     let nonce = std::time::SystemTime::now()
@@ -161,4 +157,16 @@ fn recording(text: &str, c: &Certify) -> ExitCode {
         true => ExitCode::SUCCESS,
         false => ExitCode::from(1),
     }
+}
+
+/// The first key of the file's first JSON object: what kind of file it is.
+fn first_key(text: &str) -> Option<String> {
+    let line = text.lines().find(|l| !l.trim().is_empty())?;
+    let rest = line.trim_start().strip_prefix('{')?.trim_start();
+    let rest = rest.strip_prefix('"').or_else(|| {
+        // A pretty-printed logbook: `{` alone on the first line.
+        let next = text.lines().filter(|l| !l.trim().is_empty()).nth(1)?;
+        next.trim_start().strip_prefix('"')
+    })?;
+    rest.split_once('"').map(|(key, _)| key.to_owned())
 }

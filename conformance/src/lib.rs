@@ -5,12 +5,14 @@
 //! - [`run_all`] and [`Suite`]: every check of the contract, against any harbor.
 
 mod checks;
-mod exact;
 pub mod fixtures;
 pub mod logbook;
 pub mod model;
+#[doc(hidden)]
 pub mod property;
+#[doc(hidden)]
 pub mod rows;
+mod show;
 pub mod suite;
 pub mod toolkit;
 

@@ -1,4 +1,4 @@
-//! Any serializable value as an [`Exact`] document, so that checks compare and show records
+//! How checks show values: any serializable value as an [`Exact`] document, so that checks compare and show records
 //! with their [`Json`](crate::Json) payloads read as JSON, numbers exact, key order kept.
 
 use limani_contract::json::JSON_TOKEN;

@@ -17,6 +17,21 @@ fn every_recorded_logbook_round_trips() {
     }
 }
 
+/// A logbook of Ch-aOS before 0.7 (no `secrets_required`), made from a recorded one.
+#[test]
+fn a_logbook_without_secrets_round_trips_without_them() {
+    let recorded = fixtures::recorded()[0].logbook;
+    let older: String = (recorded.lines())
+        .filter(|l| !l.starts_with("    \"secrets_required\""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(older, recorded);
+    let again = round_trip(&older);
+    assert!(!again.contains("secrets_required"), "{again}");
+    assert_eq!(again.lines().count(), older.lines().count());
+}
+
+/// The example of Ch-aOS's own docs, an older logbook (`../shared/examples`, beside the repo in CI).
 #[test]
 fn a_logbook_of_chaos_before_0_7_round_trips_in_its_own_shape() {
     let path = concat!(

@@ -194,6 +194,9 @@ impl Parser<'_> {
             .s
             .get(self.i..self.i + 4)
             .ok_or_else(|| self.err("short \\u escape"))?;
+        if !digits.iter().all(u8::is_ascii_hexdigit) {
+            return Err(self.err("bad \\u escape"));
+        }
         let text = std::str::from_utf8(digits).map_err(|_| self.err("bad \\u escape"))?;
         let code = u32::from_str_radix(text, 16).map_err(|_| self.err("bad \\u escape"))?;
         self.i += 4;
@@ -453,6 +456,7 @@ mod tests {
             "{\"a\" 1}",
             "1 2",
             "tru",
+            r#""\u+041""#,
         ] {
             assert!(Exact::parse(bad).is_err(), "{bad:?}");
         }

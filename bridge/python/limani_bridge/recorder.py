@@ -149,6 +149,9 @@ class Trace:
         self.lock = threading.Lock()
         self.file = open(path, "a", encoding="utf-8")
         self.started = header["started"]
+        # Offsets come from a clock that never steps back (time.time() can), so that the
+        # calls of one lane keep their order by start and end.
+        self.monotonic = time.monotonic()
         self.seq = 0
         self.lanes = _Lanes()
         self.handles = {}
@@ -163,7 +166,7 @@ class Trace:
             seq = self.seq
             self.seq += 1
             lane = self.lanes.current()
-            return seq, lane, time.time() - self.started
+            return seq, lane, time.monotonic() - self.monotonic
 
     def handle(self, kind):
         with self.lock:
@@ -172,7 +175,7 @@ class Trace:
             return "%s-%d" % (kind, number)
 
     def end(self, entry):
-        entry["end"] = time.time() - self.started
+        entry["end"] = time.monotonic() - self.monotonic
         with self.lock:
             self._write(entry)
 

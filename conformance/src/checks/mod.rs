@@ -17,22 +17,26 @@ mod timespan;
 use crate::error::Result;
 use crate::toolkit::{Check, Failure};
 
-/// Every check, in the order a report lists them.
+/// Every check, in the order a report lists them (read from the sources once).
 pub fn all() -> Vec<Check> {
-    [
-        lifecycle::checks(),
-        hosts::checks(),
-        records::checks(),
-        timespan::checks(),
-        summary::checks(),
-        run_data::checks(),
-        fidelity::checks(),
-        concurrency::checks(),
-        durability::checks(),
-        property::checks(),
-        fixtures::checks(),
-    ]
-    .concat()
+    static ALL: std::sync::OnceLock<Vec<Check>> = std::sync::OnceLock::new();
+    let all = ALL.get_or_init(|| {
+        [
+            lifecycle::checks(),
+            hosts::checks(),
+            records::checks(),
+            timespan::checks(),
+            summary::checks(),
+            run_data::checks(),
+            fidelity::checks(),
+            concurrency::checks(),
+            durability::checks(),
+            property::checks(),
+            fixtures::checks(),
+        ]
+        .concat()
+    });
+    all.clone()
 }
 
 /// A harbor call that must succeed; its error becomes the failure.
@@ -51,4 +55,22 @@ fn host(
             "get_or_create_host({run_id:?}, {name:?}) was rejected"
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// Each check says its clause (one sentence) and why it matters: a function registered under
+    /// a name that is not its own, or without a doc comment, would say nothing.
+    #[test]
+    fn every_check_has_a_clause_and_a_reason() {
+        for check in super::all() {
+            assert!(
+                check.clause.ends_with('.') && check.clause.len() > 20,
+                "{}: {:?}",
+                check.id,
+                check.clause
+            );
+            assert!(check.why().len() > 20, "{}: no reason given", check.id);
+        }
+    }
 }

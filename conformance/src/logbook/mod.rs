@@ -264,7 +264,11 @@ fn python_sum(values: &[f64], summation: Summation) -> f64 {
                 };
                 sum = t;
             }
-            sum + compensation
+            // As CPython 3.12: the compensation only when it is finite.
+            match compensation.is_finite() {
+                true => sum + compensation,
+                false => sum,
+            }
         }
     }
 }

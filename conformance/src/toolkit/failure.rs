@@ -61,7 +61,7 @@ impl Failure {
 
 /// A value as a diff shows it: pretty JSON, payloads read as JSON, long strings cut in the middle.
 pub fn show(value: &impl Serialize) -> String {
-    crate::exact::pretty(&crate::exact::to_exact(value))
+    crate::show::pretty(&crate::show::to_exact(value))
 }
 
 /// A line diff of two texts: `-` lines are expected, `+` lines are what the harbor gave.

@@ -214,11 +214,17 @@ fn doc_comment(source: &'static str, name: &str) -> &'static str {
     &source[start..at]
 }
 
-/// A check's doc comment as (clause, rationale): its first line, and the rest.
+/// A check's doc comment as (clause, rationale): its first paragraph, and the rest. The
+/// clause comes back as one line.
 fn split_doc(doc: &'static str) -> (&'static str, &'static str) {
     let doc = doc.trim_start();
-    let (clause, rest) = doc.split_once('\n').unwrap_or((doc, ""));
-    (clause.trim().trim_start_matches("///").trim(), rest)
+    let end = doc.find("\n///\n").unwrap_or(doc.len());
+    let (clause, rest) = doc.split_at(end);
+    let lines = clause
+        .lines()
+        .map(|l| l.trim().trim_start_matches("///").trim());
+    let clause: &'static str = Box::leak(lines.collect::<Vec<_>>().join(" ").into_boxed_str());
+    (clause, rest)
 }
 
 impl Check {

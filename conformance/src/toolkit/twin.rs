@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use limani_contract::Exact;
 use serde::Serialize;
 
-use crate::exact::to_exact;
+use crate::show::to_exact;
 
 use crate::json::Json;
 
