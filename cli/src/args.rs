@@ -9,6 +9,8 @@ use conformance::Revision;
 
 const TARGETS: &str = "\
 TARGETS:
+  reference:               the reference SQLite harbor on a private temporary file, served by this
+                           program in a child process: every check runs, durability and crashes too
   memory:                  the model itself (the contract as an in-memory harbor)
   sqlite::memory:          the reference SQLite harbor, in memory
   sqlite:PATH              the reference SQLite harbor on a file (durability checked by reopening it);
@@ -151,7 +153,10 @@ struct CertifyArgs {
     verbose: bool,
 }
 
+#[derive(Clone)]
 pub enum Target {
+    /// The reference harbor on a private temporary file, in a child process (`limani serve`).
+    Reference,
     Memory,
     SqliteMemory,
     SqliteFile(PathBuf),
@@ -165,6 +170,7 @@ pub enum Target {
 impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            Target::Reference => f.write_str("reference:"),
             Target::Memory => f.write_str("memory:"),
             Target::SqliteMemory => f.write_str("sqlite::memory:"),
             Target::SqliteFile(p) => write!(f, "sqlite:{}", p.display()),
@@ -177,21 +183,8 @@ impl std::fmt::Display for Target {
     }
 }
 
-impl Clone for Target {
-    fn clone(&self) -> Self {
-        match self {
-            Target::Memory => Target::Memory,
-            Target::SqliteMemory => Target::SqliteMemory,
-            Target::SqliteFile(p) => Target::SqliteFile(p.clone()),
-            Target::Postgres(s) => Target::Postgres(s.clone()),
-            Target::Python(s) => Target::Python(s.clone()),
-            Target::EntryPoint(s) => Target::EntryPoint(s.clone()),
-            Target::Exec(s) => Target::Exec(s.clone()),
-        }
-    }
-}
-
 /// What `certify`, `replay`, `export` and `import` are given.
+#[derive(Clone)]
 pub struct Certify {
     pub target: Target,
     pub only: Vec<String>,
@@ -237,8 +230,10 @@ pub enum Command {
 
 fn target(text: &str) -> Result<Target, String> {
     let unknown = || format!("unknown target {text:?} (see TARGETS in --help)");
-    if text == "memory:" {
-        return Ok(Target::Memory);
+    match text {
+        "memory:" => return Ok(Target::Memory),
+        "reference:" => return Ok(Target::Reference),
+        _ => {}
     }
     let (kind, rest) = text.split_once(':').ok_or_else(unknown)?;
     match (kind, rest) {

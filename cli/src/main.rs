@@ -3,6 +3,7 @@
 
 mod args;
 mod interrupt;
+mod junit;
 mod logbooks;
 mod replay;
 mod sqlite_target;
@@ -82,6 +83,12 @@ fn harbor_command(c: &Certify) -> Result<Option<HarborCommand>, String> {
         Target::Memory | Target::SqliteMemory | Target::SqliteFile(_) | Target::Postgres(_) => {
             return Ok(None)
         }
+        Target::Reference => {
+            let program = std::env::current_exe().map_err(|e| format!("where is limani? {e}"))?;
+            let store = c.python_path.first().cloned().unwrap_or_default();
+            let store = format!("sqlite:{}", store.join("ch-rima.db").display());
+            Ok(HarborCommand::new(program, ["serve".to_owned(), store]))
+        }
         Target::Python(class) => python::command(
             &PythonHarbor::Class(class.clone()),
             &c.python_path,
@@ -104,6 +111,9 @@ fn harbor_command(c: &Certify) -> Result<Option<HarborCommand>, String> {
 
 /// The suite for the target; Err(exit status, message) when it cannot be certified at all.
 pub(crate) fn suite_for(c: &Certify) -> Result<Suite, (u8, String)> {
+    if let Target::Reference = c.target {
+        return reference_suite(c);
+    }
     let suite = match (&c.target, harbor_command(c).map_err(|m| (2, m))?) {
         (_, Some(command)) => {
             // Start it once: it must come up, and its handshake tells its create_run revision.
@@ -202,6 +212,39 @@ pub(crate) fn suite_for(c: &Certify) -> Result<Suite, (u8, String)> {
     Ok(suite)
 }
 
+/// `reference:`: the reference harbor on a file of a private folder, in child processes of this
+/// program; the folder goes when the suite does, or on Ctrl-C.
+fn reference_suite(c: &Certify) -> Result<Suite, (u8, String)> {
+    let folder = tempfile::Builder::new()
+        .prefix("limani-reference-")
+        .tempdir()
+        .map_err(|e| (1, format!("cannot make a private folder: {e}")))?;
+    let kept = folder.path().to_owned();
+    interrupt::on_interrupt(move || drop(std::fs::remove_dir_all(&kept)));
+    // The store's folder travels in `python_path`'s place, to the command of `harbor_command`.
+    let served = args::Certify {
+        target: Target::Reference,
+        python_path: vec![folder.path().to_owned()],
+        ..c.clone()
+    };
+    let command = harbor_command(&served)
+        .map_err(|m| (1, m))?
+        .expect("a process target");
+    let folder = Arc::new(folder);
+    let (open, reopen, again) = (command.clone(), command, folder.clone());
+    let suite = Suite::new(move || {
+        let _folder = &folder;
+        ProcessLimani::spawn(&open).expect("the reference harbor starts")
+    })
+    .reopen(move || {
+        let _folder = &again;
+        ProcessLimani::spawn(&reopen).expect("the reference harbor starts again")
+    })
+    .crashable()
+    .revision(c.revision);
+    Ok(suite)
+}
+
 /// `limani serve`: a built-in harbor over the bridge protocol on stdin/stdout.
 fn run_serve(target: &Target) -> ExitCode {
     let harbor: Arc<dyn Limani> = match target {
@@ -230,9 +273,35 @@ fn run_serve(target: &Target) -> ExitCode {
     }
 }
 
-fn progress(result: &CheckResult) {
-    let mark = conformance::suite::report::mark(result.outcome, result.level == Level::Required);
-    eprintln!("  {mark} {:<48} {:>8.1} ms", result.id, result.duration_ms);
+/// One line per check as it ends, on stderr; on a terminal a counter `[12/64]` and colours
+/// (none under `NO_COLOR`).
+fn progress(total: usize, strict: bool) -> impl Fn(&CheckResult) + Send + Sync {
+    use std::io::IsTerminal;
+    let terminal = std::io::stderr().is_terminal();
+    let colour = terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    move |result| {
+        let counts = strict || result.level == Level::Required;
+        let mark = conformance::suite::report::mark(result.outcome, counts);
+        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let counter = if terminal {
+            format!("[{n}/{total}] ")
+        } else {
+            String::new()
+        };
+        let mark = match (colour, result.outcome) {
+            (false, _) => mark.to_owned(),
+            (true, conformance::suite::Outcome::Passed) => format!("\x1b[32m{mark}\x1b[0m"),
+            (true, conformance::suite::Outcome::Failed) if counts => {
+                format!("\x1b[1;31m{mark}\x1b[0m")
+            }
+            (true, _) => format!("\x1b[33m{mark}\x1b[0m"),
+        };
+        eprintln!(
+            "  {counter}{mark} {:<48} {:>8.1} ms",
+            result.id, result.duration_ms
+        );
+    }
 }
 
 /// The first `--only` or `--skip` id that names no check and no group.
@@ -290,10 +359,11 @@ fn run_certify(c: &Certify) -> ExitCode {
         c.target,
         suite.checks().len()
     );
-    let report = suite.on_result(progress).run();
+    let total = suite.checks().len();
+    let report = suite.on_result(progress(total, c.strict)).run();
     let outputs = [
         (&c.json, report.to_json()),
-        (&c.junit, report.to_junit()),
+        (&c.junit, junit::to_junit(&report)),
         (&c.markdown, report.to_markdown()),
     ];
     for (path, text) in outputs {
@@ -314,7 +384,8 @@ fn run_certify(c: &Certify) -> ExitCode {
         }
     }
     let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{}", report.to_text());
+    // Each result was shown as it came (stderr): the details, the summary and the verdict.
+    let _ = write!(stdout, "{}", report.to_text_after_progress());
     if report.passed() {
         ExitCode::SUCCESS
     } else {

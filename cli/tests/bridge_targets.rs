@@ -41,7 +41,10 @@ fn a_python_harbor_certifies_in_two_lines() {
     ];
     let (code, stdout, stderr) = limani(&args, &[]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
-    assert!(stdout.contains(" passed, 0 failed, 0 skipped"), "{stdout}");
+    assert!(
+        stdout.contains(" passed, 0 failed, 0 warned, 0 skipped"),
+        "{stdout}"
+    );
     assert!(stderr.contains("create_run revision Chaos07"), "{stderr}");
 }
 
@@ -64,7 +67,7 @@ fn a_broken_python_harbor_exits_1_and_one_that_cannot_start_is_diagnosed() {
         &[],
     );
     assert_eq!(code, 1, "{stdout}");
-    assert!(stdout.contains("FAIL timespan::half_open"), "{stdout}");
+    assert!(stdout.contains("failed timespan::half_open - "), "{stdout}");
     let (code, _, stderr) = limani(
         &[
             "certify",
@@ -108,10 +111,13 @@ fn the_reference_harbor_served_over_the_bridge_survives_sigkill() {
     let (code, stdout, stderr) = limani(&["certify", &serve], &[]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(
-        stderr.contains("ok   durability::acknowledged_writes_survive_a_crash"),
+        stderr.contains("passed  durability::acknowledged_writes_survive_a_crash"),
         "{stderr}"
     );
-    assert!(stdout.contains(" passed, 0 failed, 0 skipped"), "{stdout}");
+    assert!(
+        stdout.contains(" passed, 0 failed, 0 warned, 0 skipped"),
+        "{stdout}"
+    );
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -224,14 +230,14 @@ fn strict_counts_a_recommended_failure() {
     let (code, stdout, stderr) = limani(&args, &[]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("  warn run_data::hosts_in_creation_order"),
+        stdout.contains("  warned run_data::hosts_in_creation_order - "),
         "{stdout}"
     );
     args.push("--strict");
     let (code, stdout, stderr) = limani(&args, &[]);
     assert_eq!(code, 1, "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("  FAIL run_data::hosts_in_creation_order"),
+        stdout.contains("  failed run_data::hosts_in_creation_order - "),
         "{stdout}"
     );
 }

@@ -41,23 +41,55 @@ fn certifies_the_reference_harbor_on_a_file_with_every_report() {
     ]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(
-        stderr.contains("ok   durability::reopen_keeps_everything"),
+        stderr.contains("passed  durability::reopen_keeps_everything"),
         "{stderr}"
     );
-    assert!(stdout.contains(" passed, 0 failed, 1 skipped"), "{stdout}");
+    // In process the store cannot be crashed: that required check does not run, and the run
+    // is "incomplete", never "certified".
     assert!(
-        stderr.contains("skip durability::acknowledged_writes_survive_a_crash"),
+        stdout.contains(" passed, 0 failed, 0 warned, 1 skipped"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("incomplete: 1 required checks did not run (durability::acknowledged_writes_survive_a_crash)"), "{stdout}");
+    assert!(!stdout.contains("certified"), "{stdout}");
+    assert!(
+        stderr.contains("skipped durability::acknowledged_writes_survive_a_crash"),
         "{stderr}"
     );
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    // The table is not printed again after the progress lines.
+    assert!(
+        !stdout.contains("passed  durability::reopen_keeps_everything"),
+        "{stdout}"
+    );
+    let text = std::fs::read_to_string(json).unwrap();
+    assert!(
+        text.starts_with("{\n  \"verdict\": \"incomplete\",\n  \"kit\": \"limani-kit "),
+        "{text}"
+    );
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert!(report["results"].as_array().unwrap().len() >= 50);
+    assert_eq!(report["counts"]["skipped"], 1);
+    assert!(report["date"].as_str().unwrap().ends_with('Z') && report["contract"].is_string());
+    let statuses: Vec<&str> = (report["results"].as_array().unwrap().iter())
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert!(
+        statuses
+            .iter()
+            .all(|s| ["passed", "warned", "skipped"].contains(s)),
+        "{statuses:?}"
+    );
     let xml = std::fs::read_to_string(junit).unwrap();
     assert!(
         xml.starts_with("<?xml")
-            && xml.contains("<testcase classname=\"timespan\" name=\"timespan::half_open\"")
+            && xml.contains("<testcase name=\"timespan::half_open\" classname=\"timespan\""),
+        "{xml}"
     );
-    assert!(std::fs::read_to_string(md).unwrap().contains("— certified"));
+    let markdown = std::fs::read_to_string(md).unwrap();
+    assert!(
+        markdown.contains("· **incomplete** ·") && markdown.contains("| skipped |"),
+        "{markdown}"
+    );
 }
 
 #[test]
@@ -79,7 +111,7 @@ fn a_store_that_breaks_the_contract_exits_1_with_the_failures() {
     ]);
     assert_eq!(code, 1, "{stdout}");
     assert!(
-        stdout.contains("FAIL lifecycle::run_reads_back"),
+        stdout.contains("failed lifecycle::run_reads_back - "),
         "{stdout}"
     );
     assert!(
@@ -181,8 +213,7 @@ fn postgres_targets_certify_the_postgres_harbor() {
         "{stderr}"
     );
     assert!(
-        stdout.contains("ok   fidelity::nul_characters")
-            || stderr.contains("ok   fidelity::nul_characters"),
+        stderr.contains("passed  fidelity::nul_characters"),
         "{stdout}{stderr}"
     );
     let (code, _, stderr) = limani(&["certify", "postgres:nowhere"]);
@@ -285,4 +316,32 @@ fn user_logbook(db: &std::path::Path) {
         ))
         .unwrap();
     drop(harbor);
+}
+
+/// The main job: the reference harbor, served by limani itself on a private file, runs every
+/// check (durability and crashes too) and is certified; its folder is gone afterwards.
+#[test]
+fn the_reference_target_certifies_with_every_check() {
+    let before = folders("limani-reference-");
+    let (code, stdout, stderr) = limani(&["certify", "reference:"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let last = stdout.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("certified: ") && last.contains(" 0 failed, 0 warned, 0 skipped"),
+        "{stdout}"
+    );
+    assert_eq!(
+        folders("limani-reference-"),
+        before,
+        "the private folder is removed"
+    );
+}
+
+fn folders(prefix: &str) -> Vec<String> {
+    let mut names: Vec<String> = (std::fs::read_dir(std::env::temp_dir()).unwrap())
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with(prefix))
+        .collect();
+    names.sort();
+    names
 }

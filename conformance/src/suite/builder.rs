@@ -208,7 +208,16 @@ impl Suite {
                 result
             })
             .collect();
-        Report::new(&self.name, results, started.elapsed(), self.strict)
+        // What counts for the certification and was left out by `only` or `skip`.
+        let ran: Vec<&str> = self.checks().iter().map(|c| c.id).collect();
+        let counts = |c: &Check| self.strict || c.level == Level::Required;
+        let not_run = (crate::checks::all()
+            .into_iter()
+            .chain(self.custom.iter().copied()))
+        .filter(|c| counts(c) && !ran.contains(&c.id))
+        .map(|c| c.id.to_owned())
+        .collect();
+        Report::new(&self.name, results, started.elapsed(), self.strict, not_run)
     }
 
     /// Runs, prints the report, and panics with it if a required check failed.

@@ -1,0 +1,374 @@
+//! What a suite run found, per check: the verdict, and the report as text, JSON or Markdown.
+//! One vocabulary everywhere: a check `passed`, `failed`, `warned` (a recommended check failed)
+//! or was `skipped`; a run is `certified`, `failed` or `incomplete`.
+
+mod bound;
+mod json;
+mod markdown;
+
+use std::fmt::Write;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::toolkit::Level;
+
+/// The revision of the contract the checks encode: the Logbook of Ch-aOS 0.7, as recorded and
+/// checked against the real client on this date. Reports carry it.
+pub const CONTRACT_REVISION: &str = "chaos-0.7/2026-11-25";
+
+/// How a check ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Passed,
+    Failed,
+    /// Not run: the harbor lacks what the check needs (said in the message).
+    Skipped,
+}
+
+/// What a run says of the harbor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every required check ran and passed (every check, when strict).
+    Certified,
+    /// A required check failed (any check, when strict).
+    Failed,
+    /// Nothing failed, but a required check did not run: skipped, or left out by `only`/`skip`.
+    Incomplete,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Certified => "certified",
+            Verdict::Failed => "failed",
+            Verdict::Incomplete => "incomplete",
+        }
+    }
+}
+
+/// One check's result.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub id: String,
+    pub group: String,
+    pub level: Level,
+    pub clause: String,
+    pub outcome: Outcome,
+    pub duration_ms: f64,
+    /// For a failure: the clause, what went wrong, the diff and the calls; for a skip: why.
+    pub message: Option<String>,
+}
+
+/// All results of one suite run.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Report {
+    /// What was certified (a harbor's name or target).
+    pub harbor: String,
+    pub results: Vec<CheckResult>,
+    pub duration_ms: f64,
+    /// Recommended checks counted as required (`Suite::strict`, `--strict`).
+    #[serde(default)]
+    pub strict: bool,
+    /// Checks that count and were left out of the run (`only`, `skip`).
+    #[serde(default)]
+    pub not_run: Vec<String>,
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// The mark of a result in a table or a progress line, in the report's words.
+pub fn mark(outcome: Outcome, counts: bool) -> &'static str {
+    match outcome {
+        Outcome::Passed => "passed ",
+        Outcome::Failed if counts => "FAILED ",
+        Outcome::Failed => "warned ",
+        Outcome::Skipped => "skipped",
+    }
+}
+
+impl CheckResult {
+    pub(crate) fn new(
+        check: &crate::toolkit::Check,
+        outcome: Outcome,
+        took: Duration,
+        message: Option<String>,
+    ) -> Self {
+        CheckResult {
+            id: check.id.to_owned(),
+            group: check.group.to_owned(),
+            level: check.level,
+            clause: check.clause.to_owned(),
+            outcome,
+            duration_ms: ms(took),
+            message: message.map(|m| bound::bounded(&bound::printable(&m))),
+        }
+    }
+
+    /// A failure that fails the certification.
+    pub fn is_required_failure(&self) -> bool {
+        self.outcome == Outcome::Failed && self.level == Level::Required
+    }
+
+    /// What went wrong, in one line: the `failure:` line of its message.
+    pub fn first_difference(&self) -> &str {
+        let message = self.message.as_deref().unwrap_or("");
+        (message.lines())
+            .find_map(|l| l.strip_prefix("failure: "))
+            .unwrap_or_else(|| message.lines().next().unwrap_or(""))
+    }
+}
+
+impl Report {
+    pub(crate) fn new(
+        harbor: &str,
+        results: Vec<CheckResult>,
+        took: Duration,
+        strict: bool,
+        not_run: Vec<String>,
+    ) -> Self {
+        Report {
+            harbor: bound::printable(harbor),
+            results,
+            duration_ms: ms(took),
+            strict,
+            not_run,
+        }
+    }
+
+    /// True when the result counts for the certification: a required check, or any when strict.
+    fn counts(&self, r: &CheckResult) -> bool {
+        self.strict || r.level == Level::Required
+    }
+
+    /// A failure that fails the certification: of a required check, or of any check when strict.
+    pub fn fails_certification(&self, r: &CheckResult) -> bool {
+        r.outcome == Outcome::Failed && self.counts(r)
+    }
+
+    /// True when no check that counts failed (it may still be incomplete: see [`Report::verdict`]).
+    pub fn passed(&self) -> bool {
+        !self.results.iter().any(|r| self.fails_certification(r))
+    }
+
+    /// Certified only when every check that counts ran and passed.
+    pub fn verdict(&self) -> Verdict {
+        let skipped = |r: &&CheckResult| r.outcome == Outcome::Skipped && self.counts(r);
+        match (
+            self.passed(),
+            self.results.iter().any(|r| skipped(&r)) || !self.not_run.is_empty(),
+        ) {
+            (false, _) => Verdict::Failed,
+            (true, true) => Verdict::Incomplete,
+            (true, false) => Verdict::Certified,
+        }
+    }
+
+    /// A result in the report's words: `passed`, `failed`, `warned` or `skipped`.
+    pub fn status(&self, r: &CheckResult) -> &'static str {
+        match r.outcome {
+            Outcome::Passed => "passed",
+            Outcome::Failed if self.counts(r) => "failed",
+            Outcome::Failed => "warned",
+            Outcome::Skipped => "skipped",
+        }
+    }
+
+    fn tally(&self, status: &str) -> usize {
+        self.results
+            .iter()
+            .filter(|r| self.status(r) == status)
+            .count()
+    }
+
+    /// "48 passed, 2 failed, 1 warned, 1 skipped in 4.2 s".
+    pub fn summary_line(&self) -> String {
+        format!(
+            "{} passed, {} failed, {} warned, {} skipped in {:.1} s",
+            self.tally("passed"),
+            self.tally("failed"),
+            self.tally("warned"),
+            self.tally("skipped"),
+            self.duration_ms / 1e3
+        )
+    }
+
+    /// The last line: the verdict and why.
+    pub fn verdict_line(&self) -> String {
+        let counting = if self.strict {
+            "checks"
+        } else {
+            "required checks"
+        };
+        match self.verdict() {
+            Verdict::Certified => format!("certified: {}", self.summary_line()),
+            Verdict::Failed => format!(
+                "NOT certified: {} {counting} failed ({})",
+                self.tally("failed"),
+                self.summary_line()
+            ),
+            Verdict::Incomplete => {
+                let skipped = self
+                    .results
+                    .iter()
+                    .filter(|r| r.outcome == Outcome::Skipped && self.counts(r));
+                let ids: Vec<&str> = skipped
+                    .map(|r| r.id.as_str())
+                    .chain(self.not_run.iter().map(String::as_str))
+                    .collect();
+                format!(
+                    "incomplete: {} {counting} did not run ({}); {}",
+                    ids.len(),
+                    crate::toolkit::shorten(&ids.join(", "), 200, 0),
+                    self.summary_line()
+                )
+            }
+        }
+    }
+
+    /// The table, every failure and skip in full, a short summary (one line per failing check
+    /// with what went wrong) and the verdict.
+    pub fn to_text(&self) -> String {
+        let mut out = format!("limani conformance: {}\n", self.harbor);
+        for r in &self.results {
+            let mark = mark(r.outcome, self.counts(r));
+            let _ = writeln!(
+                out,
+                "  {mark} {:<48} {:>9.1} ms  {:?}",
+                r.id, r.duration_ms, r.level
+            );
+        }
+        out + &self.to_text_after_progress()
+    }
+
+    /// As [`Report::to_text`] without the table, for a terminal that showed each result as it came.
+    pub fn to_text_after_progress(&self) -> String {
+        let mut out = String::new();
+        for r in self.results.iter().filter(|r| r.outcome != Outcome::Passed) {
+            let _ = writeln!(
+                out,
+                "\n--- {} {} ({:?})\n{}",
+                self.status(r),
+                r.id,
+                r.level,
+                r.message.as_deref().unwrap_or("")
+            );
+        }
+        let failing: Vec<&CheckResult> = self
+            .results
+            .iter()
+            .filter(|r| r.outcome == Outcome::Failed)
+            .collect();
+        if !failing.is_empty() {
+            out.push_str("\nshort summary:\n");
+            for r in failing {
+                let first = crate::toolkit::shorten(r.first_difference(), 160, 0);
+                let _ = writeln!(out, "  {} {} - {first}", self.status(r), r.id);
+            }
+        }
+        let _ = writeln!(out, "\n{}", self.verdict_line());
+        out
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn certified_only_when_every_required_check_ran_and_passed() {
+        let checks = crate::suite::all_checks();
+        let result =
+            |i: usize, outcome| CheckResult::new(&checks[i], outcome, Duration::ZERO, None);
+        let report = |results, not_run: &[&str]| {
+            let not_run = not_run.iter().map(|s| (*s).to_owned()).collect();
+            Report::new("h", results, Duration::ZERO, false, not_run)
+        };
+        assert_eq!(
+            report(vec![result(0, Outcome::Passed)], &[]).verdict(),
+            Verdict::Certified
+        );
+        assert_eq!(
+            report(vec![result(0, Outcome::Passed)], &["hosts::idempotent"]).verdict(),
+            Verdict::Incomplete
+        );
+        assert_eq!(
+            report(vec![result(0, Outcome::Skipped)], &[]).verdict(),
+            Verdict::Incomplete
+        );
+        assert_eq!(
+            report(vec![result(0, Outcome::Failed)], &[]).verdict(),
+            Verdict::Failed
+        );
+        let incomplete = report(vec![result(0, Outcome::Skipped)], &[]);
+        assert!(incomplete
+            .verdict_line()
+            .starts_with("incomplete: 1 required checks did not run"));
+        assert!(
+            !incomplete.to_text().contains("certified:"),
+            "{}",
+            incomplete.to_text()
+        );
+        let json = incomplete.to_json();
+        assert!(
+            json.starts_with("{\n  \"verdict\": \"incomplete\",\n  \"kit\": \"limani-kit "),
+            "{json}"
+        );
+    }
+    use crate::toolkit::Level;
+
+    fn report_with(message: &str) -> Report {
+        let check = crate::suite::all_checks()[0];
+        let result = CheckResult::new(
+            &check,
+            Outcome::Failed,
+            Duration::ZERO,
+            Some(message.into()),
+        );
+        assert_eq!(result.level, Level::Required);
+        Report::new(
+            "harbor\u{1b}[2J",
+            vec![result],
+            Duration::ZERO,
+            false,
+            Vec::new(),
+        )
+    }
+
+    #[test]
+    fn harbor_text_cannot_drive_the_terminal() {
+        let report = report_with("boom \u{1b}]0;pwned\u{7} \u{1b}[31mred\r");
+        for text in [report.to_text(), report.to_markdown(), report.to_json()] {
+            assert!(
+                !text.contains('\u{1b}') && !text.contains('\u{7}'),
+                "{text}"
+            );
+        }
+        assert!(report.to_text().contains("boom \\u{1b}]0;pwned\\u{7}"));
+    }
+
+    #[test]
+    fn a_huge_harbor_value_makes_no_huge_report() {
+        let huge = format!("diff:\n- \"{}\"\n", "é".repeat(50 << 20));
+        let report = report_with(&huge);
+        let text = report.to_text();
+        assert!(text.len() < 2 << 20, "{} bytes", text.len());
+        assert!(text.contains("bytes cut]…"), "the cut is said");
+        let many_lines = "a line of a diff\n".repeat(200_000);
+        let text = report_with(&many_lines).to_text();
+        assert!(text.len() < 2 << 20 && text.contains("…[message cut at 1 MiB"));
+    }
+
+    #[test]
+    fn harbor_text_cannot_close_the_markdown_fence() {
+        let markdown = report_with("a ``` fence ```` and more").to_markdown();
+        let fence = "`````";
+        assert!(
+            markdown.contains(&format!("{fence}text\na ``` fence ```` and more\n{fence}")),
+            "{markdown}"
+        );
+    }
+}
