@@ -142,6 +142,9 @@ struct CertifyArgs {
     /// Write the report as Markdown, with a certificate line for a README
     #[arg(long, value_name = "FILE")]
     markdown: Option<PathBuf>,
+    /// Write each check that did not pass to FOLDER/GROUP__CHECK.txt, its message whole
+    #[arg(long, value_name = "FOLDER")]
+    log_dir: Option<PathBuf>,
     /// Sessions per property check (default 128, or $LIMANI_CASES)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     cases: Option<u32>,
@@ -203,6 +206,7 @@ pub struct Certify {
     pub cases: Option<u32>,
     pub seed: Option<u64>,
     pub verbose: bool,
+    pub log_dir: Option<PathBuf>,
 }
 
 pub enum Command {
@@ -300,6 +304,7 @@ impl HarborArgs {
             cases: None,
             seed: None,
             verbose: false,
+            log_dir: None,
         }
     }
 }
@@ -319,6 +324,7 @@ pub fn parse(argv: &[String]) -> Result<Command, clap::Error> {
             cases: a.cases,
             seed: a.seed,
             verbose: a.verbose,
+            log_dir: a.log_dir,
             ..a.harbor.certify()
         }),
         Sub::Replay { file, harbor } => Command::Replay {

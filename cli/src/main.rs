@@ -304,6 +304,28 @@ fn progress(total: usize, strict: bool) -> impl Fn(&CheckResult) + Send + Sync {
     }
 }
 
+/// `--log-dir`: each check that did not pass in a file of its own, its message whole.
+fn write_log_dir(folder: &std::path::Path, report: &conformance::Report) -> std::io::Result<()> {
+    std::fs::create_dir_all(folder)?;
+    for r in report
+        .results
+        .iter()
+        .filter(|r| r.outcome != conformance::suite::Outcome::Passed)
+    {
+        let name = format!("{}.txt", r.id.replace("::", "__"));
+        let text = format!(
+            "{} {} ({:?})\nclause: {}\n\n{}\n",
+            report.status(r),
+            r.id,
+            r.level,
+            r.clause,
+            r.message.as_deref().unwrap_or("")
+        );
+        std::fs::write(folder.join(name), text)?;
+    }
+    Ok(())
+}
+
 /// The first `--only` or `--skip` id that names no check and no group.
 fn unknown_ids(c: &Certify) -> Option<String> {
     let checks = conformance::suite::all_checks();
@@ -372,6 +394,12 @@ fn run_certify(c: &Certify) -> ExitCode {
                 eprintln!("limani: cannot write {}: {e}", path.display());
                 return ExitCode::from(2);
             }
+        }
+    }
+    if let Some(folder) = &c.log_dir {
+        if let Err(e) = write_log_dir(folder, &report) {
+            eprintln!("limani: cannot write {}: {e}", folder.display());
+            return ExitCode::from(2);
         }
     }
     if let (Target::SqliteFile(path), true) = (&c.target, c.in_place) {

@@ -53,6 +53,7 @@ fn a_broken_python_harbor_exits_1_and_one_that_cannot_start_is_diagnosed() {
     let dir = tempfile::tempdir().unwrap();
     let (harbors, config) = (harbors(), config(&dir.path().join("b.db")));
     let h = harbors.to_str().unwrap();
+    let logs = dir.path().join("logs");
     let (code, stdout, _) = limani(
         &[
             "certify",
@@ -63,11 +64,25 @@ fn a_broken_python_harbor_exits_1_and_one_that_cannot_start_is_diagnosed() {
             &config,
             "--only",
             "timespan",
+            "--log-dir",
+            logs.to_str().unwrap(),
         ],
         &[],
     );
     assert_eq!(code, 1, "{stdout}");
-    assert!(stdout.contains("failed timespan::half_open - "), "{stdout}");
+    // Each check that did not pass has its file, with every call that led there.
+    let log = std::fs::read_to_string(logs.join("timespan__half_open.txt")).unwrap();
+    assert!(
+        log.starts_with("failed timespan::half_open (Required)") && log.contains("  #1 ["),
+        "{log}"
+    );
+    // One cause, said once: the checks it fails are grouped in the short summary.
+    assert!(
+        stdout.contains(
+            "the same difference fails 2 checks: timespan::half_open, timespan::only_the_run"
+        ),
+        "{stdout}"
+    );
     let (code, _, stderr) = limani(
         &[
             "certify",

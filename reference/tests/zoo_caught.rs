@@ -227,3 +227,33 @@ fn the_property_part_leaves_unknown_run_writes_to_their_recommended_check() {
         assert!(report.passed(), "seed {seed}:\n{}", report.to_text());
     }
 }
+
+/// A harbor with one defect gets a report a person reads: at most 120 lines after the progress
+/// lines, whose first failure shows its diff. Among them the authors' harbors of issue 11: hosts
+/// by name (a HashMap), integers through floats and keys sorted (jsonb).
+#[test]
+fn one_defect_one_short_report() {
+    let mut long = Vec::new();
+    for defect in [
+        Defect::IntegersThroughF64,
+        Defect::SortedJsonKeys,
+        Defect::HostsByName,
+        Defect::TruncatedStrings,
+        Defect::ClosedTimespanEnd,
+    ] {
+        let report = suite(defect)
+            .skip("property")
+            .timeout(Duration::from_secs(120))
+            .run();
+        let text = report.to_text_after_progress();
+        let (check, _) = defect.caught_by();
+        let lines = text.lines().count();
+        let first = text.split("\n--- ").nth(1).unwrap_or_default();
+        let diff = first.contains("diff (- what the contract expects");
+        println!("{defect:?}: {lines} lines, first failure with its diff: {diff}");
+        if lines > 120 || !diff || !text.contains(check) {
+            long.push(format!("{defect:?}: {lines} lines\n{text}"));
+        }
+    }
+    assert!(long.is_empty(), "{}", long.join("\n=====\n"));
+}

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::report::{CheckResult, Outcome, Report};
+use super::report::{CheckResult, Report};
 use super::runner::{run_check, Factory, Settings};
 use crate::limani::Limani;
 use crate::records::Revision;
@@ -162,6 +162,26 @@ impl Suite {
             .map_err(|p| crate::toolkit::probe::panic_text(p.as_ref()))
     }
 
+    /// True when the suite can reopen the store (`reopen`).
+    pub fn is_persistent(&self) -> bool {
+        self.reopen.is_some()
+    }
+
+    /// True when the harbor was declared crashable.
+    pub fn is_crashable(&self) -> bool {
+        self.crashable
+    }
+
+    /// True when recommended checks count as required.
+    pub fn is_strict(&self) -> bool {
+        self.strict
+    }
+
+    /// Runs one check of this suite (for a test harness).
+    pub fn run_one(&self, check: &Check) -> CheckResult {
+        run_check(check, &self.factory, &self.settings())
+    }
+
     /// The `create_run` revision the suite drives.
     pub fn driven_revision(&self) -> Revision {
         self.revision
@@ -228,26 +248,5 @@ impl Suite {
             panic!("{text}");
         }
         println!("{text}");
-    }
-
-    /// Runs one check by id (for the `suite!` macro): panics if it is required and fails;
-    /// a recommended failure or a skip is printed.
-    pub fn run_check(&self, id: &str) {
-        let check = (self.checks().into_iter())
-            .find(|c| c.id == id)
-            .unwrap_or_else(|| panic!("no check has the id {id:?}"));
-        let result = run_check(&check, &self.factory, &self.settings());
-        let message = result.message.as_deref().unwrap_or_default();
-        match (result.outcome, result.level) {
-            (Outcome::Failed, Level::Required) => panic!("{id} failed\n{message}"),
-            (Outcome::Failed, Level::Recommended) if self.strict => {
-                panic!("recommended check {id} failed (strict)\n{message}")
-            }
-            (Outcome::Failed, Level::Recommended) => {
-                println!("recommended check {id} failed\n{message}")
-            }
-            (Outcome::Skipped, _) => println!("{id} skipped: {message}"),
-            (Outcome::Passed, _) => {}
-        }
     }
 }

@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use limani_contract::Exact;
 use serde::Serialize;
 use similar::{ChangeTag, TextDiff};
 
@@ -28,6 +29,19 @@ impl Failure {
         Failure {
             what: what.into(),
             diff: None,
+            skip: false,
+        }
+    }
+
+    /// A failure showing expected vs actual documents (see [`crate::toolkit::Twin`], which
+    /// shows them with keys sorted where their order is not what is checked).
+    pub fn differs_shown(what: impl Into<String>, expected: &Exact, actual: &Exact) -> Self {
+        Failure {
+            what: what.into(),
+            diff: Some(diff(
+                &crate::show::pretty(expected),
+                &crate::show::pretty(actual),
+            )),
             skip: false,
         }
     }
@@ -64,8 +78,25 @@ pub fn show(value: &impl Serialize) -> String {
     crate::show::pretty(&crate::show::to_exact(value))
 }
 
-/// A line diff of two texts: `-` lines are expected, `+` lines are what the harbor gave.
+/// The most lines a diff shows; the rest is said, not shown (`--json` has the whole message).
+const DIFF_LINES: usize = 40;
+
+/// A line diff of two texts: `-` lines are expected, `+` lines are what the harbor gave; the
+/// differing lines with 3 lines of context, at most 40 of them.
 pub fn diff(expected: &str, actual: &str) -> String {
+    let whole = full_diff(expected, actual);
+    let lines: Vec<&str> = whole.lines().collect();
+    match lines.len() > DIFF_LINES {
+        false => whole,
+        true => format!(
+            "{}\n  ... {} more lines of diff cut\n",
+            lines[..DIFF_LINES].join("\n"),
+            lines.len() - DIFF_LINES
+        ),
+    }
+}
+
+fn full_diff(expected: &str, actual: &str) -> String {
     let mut out = String::new();
     let text_diff = TextDiff::from_lines(expected, actual);
     for group in text_diff.grouped_ops(3) {

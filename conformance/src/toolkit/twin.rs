@@ -121,6 +121,57 @@ impl<'a> Twin<'a> {
         self
     }
 
+    /// A value as a failure shows it: ids the contract never gave named as such.
+    fn shown(value: Exact) -> Exact {
+        match value {
+            Exact::Object(fields) => Exact::Object(
+                fields
+                    .into_iter()
+                    .map(|(k, v)| (k, Self::shown(v)))
+                    .collect(),
+            ),
+            Exact::List(items) => Exact::List(items.into_iter().map(Self::shown).collect()),
+            Exact::Int(n) if n == UNPAIRED.to_string() || n == NO_MODEL_ID.to_string() => {
+                Exact::Str("<an id no other record pairs with>".into())
+            }
+            other => other,
+        }
+    }
+
+    /// The harbor's value with its object keys in the model's order, unless key order is what
+    /// is checked: a store that reorders keys then shows only what it changed.
+    fn aligned(&self, harbor: Exact, model: &Exact) -> Exact {
+        match (harbor, model) {
+            (Exact::Object(mut fields), Exact::Object(order)) => {
+                if !self.key_order {
+                    let rank =
+                        |k: &str| order.iter().position(|(m, _)| m == k).unwrap_or(usize::MAX);
+                    fields.sort_by_key(|(k, _)| rank(k));
+                }
+                let fields = fields.into_iter().map(|(k, v)| {
+                    let twin = order.iter().find(|(m, _)| *m == k).map(|(_, v)| v);
+                    let v = match twin {
+                        Some(m) => self.aligned(v, m),
+                        None => v,
+                    };
+                    (k, v)
+                });
+                Exact::Object(fields.collect())
+            }
+            (Exact::List(items), Exact::List(order)) => {
+                let items = items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| match order.get(i) {
+                        Some(m) => self.aligned(v, m),
+                        None => v,
+                    });
+                Exact::List(items.collect())
+            }
+            (other, _) => other,
+        }
+    }
+
     fn same(&self, harbor: &Exact, model: &Exact) -> bool {
         match self.key_order {
             true => rules::same_json_and_key_order(harbor, model),
@@ -272,12 +323,16 @@ impl<'a> Twin<'a> {
             (Ok(h), Ok(m)) => {
                 let h = rename(&mut self.renaming(), h, &m);
                 // Equal records (payloads of the same text) mean the same; only others are read.
-                match h == m || self.same(&to_exact(&h), &to_exact(&m)) {
+                if h == m {
+                    return Ok(());
+                }
+                let (he, me) = (to_exact(&h), to_exact(&m));
+                match self.same(&he, &me) {
                     true => Ok(()),
-                    false => Err(Failure::differs(
+                    false => Err(Failure::differs_shown(
                         format!("{call} differs from the contract"),
-                        &m,
-                        &h,
+                        &Self::shown(me.clone()),
+                        &Self::shown(self.aligned(he, &me)),
                     )),
                 }
             }

@@ -66,6 +66,23 @@ pub fn chrima_path(logbook_dir: Option<&Path>, home: &Path, werehouse: &str) -> 
     dir.join("ch-rima.db").join(file)
 }
 
+/// Switches to WAL. SQLite answers "database is locked" at once, without waiting, when another
+/// connection is opening the same new file at that moment: try again within the busy timeout.
+fn wal(conn: &Connection, patience: std::time::Duration) -> rusqlite::Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())) {
+            Err(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && started.elapsed() < patience =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Opens one connection with foreign keys on, WAL for files, and the chosen `synchronous`.
 pub fn open(location: &Location, options: &SqliteOptions) -> rusqlite::Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -77,7 +94,7 @@ pub fn open(location: &Location, options: &SqliteOptions) -> rusqlite::Result<Co
     };
     conn.busy_timeout(options.busy_timeout)?;
     if matches!(location, Location::File(_)) {
-        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+        wal(&conn, options.busy_timeout)?;
     }
     conn.execute_batch(&format!(
         "PRAGMA foreign_keys = ON; PRAGMA synchronous = {};",

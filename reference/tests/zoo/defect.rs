@@ -125,7 +125,7 @@ defects! {
     /// get_run_data of an unknown run gives an empty run instead of None.
     RunDataForUnknownRun => "run_data::unknown_run_none", "-404\") differs from the contract";
     /// Run data lists records of equal timestamps newest first (certifies: recommended only).
-    TiesReversed => "records::ties_in_insertion_order", "\"stage\": \"stage 3\"";
+    TiesReversed => "records::ties_in_insertion_order", "+           \"name\": \"op 3\"";
     /// Run data lists hosts by name, as Ch-rima's index gives them (certifies: recommended only).
     HostsByName => "run_data::hosts_in_creation_order", "\"name\": \"db-1\"";
     /// get_run_data fails while the run has no end time, as the export reads it.

@@ -245,18 +245,47 @@ impl Report {
         out + &self.to_text_after_progress()
     }
 
-    /// As [`Report::to_text`] without the table, for a terminal that showed each result as it came.
+    /// As [`Report::to_text`] without the table, for a terminal that showed each result as it
+    /// came. Failures with the same first difference are shown once, with the checks they fail.
     pub fn to_text_after_progress(&self) -> String {
         let mut out = String::new();
-        for r in self.results.iter().filter(|r| r.outcome != Outcome::Passed) {
+        let not_passed: Vec<&CheckResult> = self
+            .results
+            .iter()
+            .filter(|r| r.outcome != Outcome::Passed)
+            .collect();
+        let mut shown: Vec<String> = Vec::new();
+        for r in &not_passed {
+            let root = root_difference(r);
+            if !root.is_empty() && shown.contains(&root) {
+                continue;
+            }
+            let message = r.message.as_deref().unwrap_or("");
+            if r.outcome == Outcome::Skipped {
+                let _ = writeln!(out, "\n--- skipped {} ({:?}): {message}", r.id, r.level);
+                continue;
+            }
             let _ = writeln!(
                 out,
                 "\n--- {} {} ({:?})\n{}",
                 self.status(r),
                 r.id,
                 r.level,
-                r.message.as_deref().unwrap_or("")
+                brief(message)
             );
+            let same: Vec<String> = (not_passed.iter())
+                .filter(|o| o.id != r.id && !root.is_empty() && root_difference(o) == root)
+                .map(|o| format!("{} ({})", o.id, self.status(o)))
+                .collect();
+            if !same.is_empty() {
+                let list = crate::toolkit::shorten(&same.join(", "), 600, 0);
+                let _ = writeln!(
+                    out,
+                    "the same difference fails {} more checks: {list}",
+                    same.len()
+                );
+            }
+            shown.push(root);
         }
         let failing: Vec<&CheckResult> = self
             .results
@@ -265,7 +294,25 @@ impl Report {
             .collect();
         if !failing.is_empty() {
             out.push_str("\nshort summary:\n");
-            for r in failing {
+            let mut said: Vec<String> = Vec::new();
+            for r in &failing {
+                let root = root_difference(r);
+                let same: Vec<&str> = (failing.iter())
+                    .filter(|o| !root.is_empty() && root_difference(o) == root)
+                    .map(|o| o.id.as_str())
+                    .collect();
+                if same.len() > 1 {
+                    if !said.contains(&root) {
+                        let _ = writeln!(
+                            out,
+                            "  the same difference fails {} checks: {}",
+                            same.len(),
+                            same.join(", ")
+                        );
+                        said.push(root);
+                    }
+                    continue;
+                }
                 let first = crate::toolkit::shorten(r.first_difference(), 160, 0);
                 let _ = writeln!(out, "  {} {} - {first}", self.status(r), r.id);
             }
@@ -274,6 +321,66 @@ impl Report {
         out
     }
 }
+
+/// The calls that lead to a failure, in a terminal: the last [`CALLS_SHOWN`]; the JSON report
+/// and `--log-dir` keep them all.
+const CALLS_SHOWN: usize = 5;
+
+/// A failure's message with at most [`CALLS_SHOWN`] of its calls.
+fn brief(message: &str) -> String {
+    let mut out = String::new();
+    let mut calls: Vec<&str> = Vec::new();
+    let mut in_calls = false;
+    let flush = |out: &mut String, calls: &mut Vec<&str>| {
+        let cut = calls.len().saturating_sub(CALLS_SHOWN);
+        if cut > 0 {
+            let _ = writeln!(
+                out,
+                "  ... {cut} earlier calls (all of them: --json, --log-dir)"
+            );
+        }
+        for call in calls.drain(..).skip(cut) {
+            out.push_str(call);
+            out.push('\n');
+        }
+    };
+    for line in message.lines() {
+        match (in_calls, line.starts_with("  #")) {
+            (true, true) => calls.push(line),
+            (true, false) => {
+                flush(&mut out, &mut calls);
+                in_calls = false;
+                out.push_str(line);
+                out.push('\n');
+            }
+            (false, _) => {
+                in_calls = line.starts_with("calls that led here");
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    flush(&mut out, &mut calls);
+    out.trim_end().to_owned()
+}
+
+/// What a failure differs in first: its first `-` and `+` lines of diff (empty without a diff).
+fn root_difference(r: &CheckResult) -> String {
+    let message = r.message.as_deref().unwrap_or("");
+    let first = |sign: &str| {
+        message
+            .lines()
+            .find(|l| l.starts_with(sign))
+            .unwrap_or("")
+            .trim()
+            .to_owned()
+    };
+    match (first("- "), first("+ ")) {
+        (a, b) if a.is_empty() && b.is_empty() => String::new(),
+        (a, b) => format!("{a}\n{b}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
