@@ -87,6 +87,22 @@ enum Sub {
         #[arg(value_parser = target)]
         target: Target,
     },
+    /// Run the Logbook's workload against each target, interleaved: operations/s, p50/p99 per method
+    #[command(after_help = TARGETS)]
+    Bench {
+        /// The harbors to compare (the first is the baseline of the ratios)
+        #[arg(value_parser = target, required = true)]
+        targets: Vec<Target>,
+        /// Logbook operations per target
+        #[arg(long, value_name = "N", default_value = "2000", value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+        operations: u32,
+        /// A folder to import Python harbors from (may be given more than once)
+        #[arg(long = "python-path", value_name = "DIR")]
+        python_path: Vec<PathBuf>,
+        /// The config dict Python harbors are built with, as JSON
+        #[arg(long, value_name = "JSON", default_value = "{}", value_parser = json_config)]
+        config: String,
+    },
     /// List every check with its level and clause
     Checks {
         /// As the Markdown table of docs/contract.md
@@ -230,6 +246,11 @@ pub enum Command {
         logbook: PathBuf,
         certify: Certify,
     },
+    /// `bench TARGET...`: the Logbook's workload on each.
+    Bench {
+        targets: Vec<Certify>,
+        operations: usize,
+    },
 }
 
 fn target(text: &str) -> Result<Target, String> {
@@ -361,6 +382,28 @@ pub fn parse(argv: &[String]) -> Result<Command, clap::Error> {
             }
         },
         Sub::Checks { markdown } => Command::Checks { markdown },
+        Sub::Bench {
+            targets,
+            operations,
+            python_path,
+            config,
+        } => Command::Bench {
+            targets: (targets.into_iter())
+                .map(|target| {
+                    let harbor = HarborArgs {
+                        target,
+                        python_path: python_path.clone(),
+                        config: config.clone(),
+                        revision: None,
+                        no_reopen: true,
+                        in_place: false,
+                        timeout: Duration::from_secs(30),
+                    };
+                    harbor.certify()
+                })
+                .collect(),
+            operations: operations as usize,
+        },
     })
 }
 
@@ -376,7 +419,10 @@ pub fn error_text(error: &clap::Error, argv: &[String]) -> String {
         .trim_start_matches("error: ");
     let tips: Vec<&str> = lines.map(str::trim).collect();
     let sub = argv.first().filter(|s| {
-        ["certify", "replay", "export", "import", "serve", "checks"].contains(&s.as_str())
+        [
+            "certify", "replay", "export", "import", "serve", "checks", "bench",
+        ]
+        .contains(&s.as_str())
     });
     let help = match sub {
         Some(sub) => format!("limani {sub} --help"),

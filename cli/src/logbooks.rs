@@ -6,13 +6,8 @@ use std::process::ExitCode;
 use conformance::logbook::{self, Logbook};
 
 use crate::args::Certify;
+use crate::open_harbor;
 use crate::replay::read_bounded;
-use crate::suite_for;
-
-fn harbor(c: &Certify) -> Result<Box<dyn conformance::Limani>, (u8, String)> {
-    let suite = suite_for(c)?;
-    suite.make_harbor().map_err(|message| (1, message))
-}
 
 fn fail((status, message): (u8, String)) -> ExitCode {
     eprintln!("limani: {message}");
@@ -26,10 +21,11 @@ pub fn export(run: &str, output: Option<&Path>, c: &Certify) -> ExitCode {
             return fail((2, format!("no such store: {}", path.display())));
         }
     }
-    let harbor = match harbor(c) {
-        Ok(harbor) => harbor,
+    let opened = match open_harbor(c) {
+        Ok(opened) => opened,
         Err(e) => return fail(e),
     };
+    let harbor = &opened.harbor;
     // As every chaos command does: a store the Logbook never wrote gets its (empty) tables.
     if let Err(e) = harbor.init_db() {
         return fail((1, format!("init_db failed: {e}")));
@@ -61,10 +57,11 @@ pub fn import(path: &Path, c: &Certify) -> ExitCode {
         Ok(logbook) => logbook,
         Err(message) => return fail((2, message)),
     };
-    let harbor = match harbor(c) {
-        Ok(harbor) => harbor,
+    let opened = match open_harbor(c) {
+        Ok(opened) => opened,
         Err(e) => return fail(e),
     };
+    let harbor = &opened.harbor;
     match logbook::import(&logbook, harbor.as_ref()) {
         Ok(run_id) => {
             println!("{run_id}");

@@ -2,6 +2,7 @@
 //! Exit status: 0 when every required check passes, 1 when one fails, 2 on a usage error.
 
 mod args;
+mod bench;
 mod interrupt;
 mod junit;
 mod logbooks;
@@ -50,6 +51,10 @@ fn main() -> ExitCode {
             certify,
         }) => logbooks::export(&run, output.as_deref(), &certify),
         Ok(Command::Import { logbook, certify }) => logbooks::import(&logbook, &certify),
+        Ok(Command::Bench {
+            targets,
+            operations,
+        }) => bench::run(&targets, operations),
     }
 }
 
@@ -212,6 +217,22 @@ pub(crate) fn suite_for(c: &Certify) -> Result<Suite, (u8, String)> {
     Ok(suite)
 }
 
+/// A harbor of the target, outside any check (replay, export, import, bench), with the suite
+/// that keeps what it runs on (a server, a cluster, a folder) alive as long as it is held.
+pub(crate) struct Opened {
+    pub harbor: Box<dyn Limani>,
+    _suite: Suite,
+}
+
+pub(crate) fn open_harbor(c: &Certify) -> Result<Opened, (u8, String)> {
+    let suite = suite_for(c)?;
+    let harbor = suite.make_harbor().map_err(|message| (1, message))?;
+    Ok(Opened {
+        harbor,
+        _suite: suite,
+    })
+}
+
 /// `reference:`: the reference harbor on a file of a private folder, in child processes of this
 /// program; the folder goes when the suite does, or on Ctrl-C.
 fn reference_suite(c: &Certify) -> Result<Suite, (u8, String)> {
@@ -304,6 +325,49 @@ fn progress(total: usize, strict: bool) -> impl Fn(&CheckResult) + Send + Sync {
     }
 }
 
+/// The command that runs one check again, as it was run: quoted for a POSIX shell, `{id}` for
+/// the check.
+fn reproduce(c: &Certify) -> String {
+    let mut args = vec![
+        "limani".to_owned(),
+        "certify".to_owned(),
+        c.target.to_string(),
+    ];
+    for dir in &c.python_path {
+        args.extend(["--python-path".to_owned(), dir.display().to_string()]);
+    }
+    if c.config != "{}" {
+        args.extend(["--config".to_owned(), c.config.clone()]);
+    }
+    if c.revision_given {
+        let revision = match c.revision {
+            Revision::Seed => "seed",
+            Revision::Chaos07 => "chaos07",
+        };
+        args.extend(["--revision".to_owned(), revision.to_owned()]);
+    }
+    for (flag, on) in [
+        ("--no-reopen", !c.reopen),
+        ("--in-place", c.in_place),
+        ("--strict", c.strict),
+    ] {
+        if on {
+            args.push(flag.to_owned());
+        }
+    }
+    let quoted: Vec<String> = args.iter().map(|a| shell_quote(a)).collect();
+    format!("{} --only {{id}}", quoted.join(" "))
+}
+
+/// `text` as one word of a POSIX shell.
+fn shell_quote(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
+    match !text.is_empty() && text.chars().all(plain) {
+        true => text.to_owned(),
+        false => format!("'{}'", text.replace('\'', "'\\''")),
+    }
+}
+
 /// `--log-dir`: each check that did not pass in a file of its own, its message whole.
 fn write_log_dir(folder: &std::path::Path, report: &conformance::Report) -> std::io::Result<()> {
     std::fs::create_dir_all(folder)?;
@@ -354,7 +418,7 @@ fn run_certify(c: &Certify) -> ExitCode {
     suite = suite
         .name(c.target.to_string())
         .timeout(c.timeout)
-        .reproduce_with(format!("limani certify {} --only {{id}}", c.target));
+        .reproduce_with(reproduce(c));
     suite = suite.strict(c.strict);
     if let Some(unknown) = unknown_ids(c) {
         eprintln!("limani: {unknown}\nsee `limani checks` for every check and group");
@@ -431,6 +495,23 @@ mod tests {
             Ok(Command::Certify(c)) => c,
             _ => panic!("not a certify command: {argv:?}"),
         }
+    }
+
+    /// The reproduce line pastes into a shell as it is.
+    #[test]
+    fn the_reproduce_line_is_quoted() {
+        let c = certify(&[
+            "certify",
+            "python:m:C",
+            "--python-path",
+            "/a b",
+            "--config",
+            "{\"k\": \"it's\"}",
+        ]);
+        assert_eq!(
+            reproduce(&c),
+            "limani certify python:m:C --python-path '/a b' --config '{\"k\": \"it'\\''s\"}' --only {id}"
+        );
     }
 
     /// A harbor may take as long to start as a call may take: `--timeout` sets both.

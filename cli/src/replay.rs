@@ -139,13 +139,14 @@ fn recording(text: &str, c: &Certify) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let harbor = match suite_for(c).and_then(|s| s.make_harbor().map_err(|m| (1, m))) {
-        Ok(harbor) => harbor,
+    let opened = match crate::open_harbor(c) {
+        Ok(opened) => opened,
         Err((status, message)) => {
             eprintln!("limani: {message}");
             return ExitCode::from(status);
         }
     };
+    let harbor = &opened.harbor;
     let nonce = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());

@@ -345,3 +345,23 @@ fn folders(prefix: &str) -> Vec<String> {
     names.sort();
     names
 }
+
+/// `limani bench`: each target's operations/s, calls/s, ratio to the first, p50/p99 per method.
+#[test]
+fn bench_compares_targets() {
+    let (code, stdout, stderr) =
+        limani(&["bench", "sqlite::memory:", "memory:", "--operations", "200"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.starts_with("sqlite::memory:: ")
+            && stdout.contains("1.00x the first target (200 operations)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\nmemory:: "), "{stdout}");
+    assert!(
+        stdout.contains("  insert_operation             200 calls  p50 "),
+        "{stdout}"
+    );
+    let (code, _, stderr) = limani(&["bench"]);
+    assert_eq!(code, 2, "{stderr}");
+}

@@ -109,3 +109,17 @@ fn bad_input_gets_one_line_and_exit_2() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("no run \"nope\""), "{err}");
 }
+
+/// A target with a server of its own (a throwaway cluster) lives as long as the replay does.
+#[test]
+fn a_recording_replays_on_a_local_postgres_cluster() {
+    let (code, out, err) = limani(&["replay", &fixture("secrets.trace.jsonl"), "postgres:local"]);
+    if code != 0 && err.contains("no PostgreSQL server") {
+        return reference::unavailable("postgres", &err);
+    }
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("calls of secrets on postgres:local: every result is the contract's"),
+        "{out}"
+    );
+}

@@ -1,0 +1,151 @@
+//! `limani bench TARGET...`: the Logbook's workload against each target in one run,
+//! interleaved in rounds so that the machine's state is shared fairly: operations/s, calls/s
+//! and p50/p99 per method, each target's ratio to the first.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use conformance::toolkit::sample;
+use conformance::{Limani, Revision};
+
+use crate::args::Certify;
+
+/// Operations per round and target.
+const ROUND: usize = 100;
+
+/// What one target took, call by call.
+struct Timings {
+    target: String,
+    harbor: crate::Opened,
+    run_id: String,
+    calls: BTreeMap<&'static str, Vec<Duration>>,
+    operations: usize,
+    busy: Duration,
+}
+
+impl Timings {
+    fn time<T>(
+        &mut self,
+        method: &'static str,
+        call: impl FnOnce(&dyn Limani) -> conformance::Result<T>,
+    ) -> Result<T, String> {
+        let started = Instant::now();
+        let result = call(self.harbor.harbor.as_ref());
+        let took = started.elapsed();
+        self.busy += took;
+        self.calls.entry(method).or_default().push(took);
+        result.map_err(|e| format!("{}: {method} failed: {e}", self.target))
+    }
+
+    /// One round of the Logbook's workload: per operation a host lookup, two fact logs, the
+    /// operation's timespan read and the operation; then the summary stats.
+    fn round(&mut self, first: usize) -> Result<(), String> {
+        let run = self.run_id.clone();
+        for i in first..first + ROUND {
+            let host = self.time("get_or_create_host", |h| {
+                h.get_or_create_host(&run, &format!("host-{}", i % 20))
+            })?;
+            let t = 1769462954.0 + i as f64 * 0.01;
+            for k in 1..=2 {
+                let fact = sample::fact(&run, t + k as f64 * 1e-3, &format!("fact {i}.{k}"));
+                self.time("insert_fact_log", |h| h.insert_fact_log(&fact))?;
+            }
+            let facts = self.time("get_facts_for_timespan", |h| {
+                h.get_facts_for_timespan(&run, t, t + 0.005)
+            })?;
+            let mut op = sample::operation(&run, host, &format!("Operation {}", i % 50), t + 0.005);
+            op.command_n_facts = conformance::rows::facts_json(&facts);
+            self.time("insert_operation", |h| h.insert_operation(&op))?;
+            self.operations += 1;
+        }
+        self.time("get_run_summary_stats", |h| h.get_run_summary_stats(&run))
+            .map(drop)
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted.get(at).copied().unwrap_or_default()
+}
+
+/// Runs `operations` Logbook operations against each target, in interleaved rounds.
+pub fn run(targets: &[Certify], operations: usize) -> ExitCode {
+    let mut all = Vec::new();
+    for c in targets {
+        let opened = match crate::open_harbor(c) {
+            Ok(opened) => opened,
+            Err((status, message)) => {
+                eprintln!("limani: {}: {message}", c.target);
+                return ExitCode::from(status);
+            }
+        };
+        let nonce = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let mut timings = Timings {
+            target: c.target.to_string(),
+            harbor: opened,
+            run_id: format!("bench-{nonce:x}"),
+            calls: BTreeMap::new(),
+            operations: 0,
+            busy: Duration::ZERO,
+        };
+        let run = sample::run(&timings.run_id, Revision::Chaos07);
+        let ready = timings
+            .time("init_db", |h| h.init_db())
+            .and_then(|()| timings.time("create_run", |h| h.create_run(&run)));
+        if let Err(message) = ready {
+            eprintln!("limani: {message}");
+            return ExitCode::from(1);
+        }
+        all.push(timings);
+    }
+    let rounds = operations.div_ceil(ROUND).max(1);
+    for round in 0..rounds {
+        for timings in &mut all {
+            if let Err(message) = timings.round(round * ROUND) {
+                eprintln!("limani: {message}");
+                return ExitCode::from(1);
+            }
+        }
+    }
+    for timings in &mut all {
+        let run = timings.run_id.clone();
+        if let Err(message) = timings.time("get_run_data", |h| h.get_run_data(&run)) {
+            eprintln!("limani: {message}");
+            return ExitCode::from(1);
+        }
+    }
+    print!("{}", table(&all));
+    ExitCode::SUCCESS
+}
+
+fn table(all: &[Timings]) -> String {
+    let rate = |t: &Timings| t.operations as f64 / t.busy.as_secs_f64().max(1e-9);
+    let first = all.first().map_or(1.0, rate);
+    let mut out = String::new();
+    for t in all {
+        let calls: usize = t.calls.values().map(Vec::len).sum();
+        out += &format!(
+            "{}: {:.0} operations/s, {:.0} calls/s, {:.2}x the first target ({} operations)\n",
+            t.target,
+            rate(t),
+            calls as f64 / t.busy.as_secs_f64().max(1e-9),
+            rate(t) / first,
+            t.operations
+        );
+        for (method, took) in &t.calls {
+            let mut sorted = took.clone();
+            sorted.sort();
+            let ms = |d: Duration| d.as_secs_f64() * 1e3;
+            out += &format!(
+                "  {method:<24} {:>7} calls  p50 {:>8.3} ms  p99 {:>8.3} ms\n",
+                sorted.len(),
+                ms(percentile(&sorted, 0.5)),
+                ms(percentile(&sorted, 0.99))
+            );
+        }
+    }
+    out
+}
