@@ -256,3 +256,79 @@ fn strict_counts_a_recommended_failure() {
         "{stdout}"
     );
 }
+
+/// pytest, with the plugin pip installed with the bridge package: one item per check, named by
+/// its id; a broken harbor fails the item of the check that catches it, with the kit's report.
+#[test]
+fn pytest_certifies_a_harbor_with_one_item_per_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let venv = venv_with_harbor(dir.path());
+    let out = Command::new(venv.join("bin/pip"))
+        .args(["install", "-q", "pytest"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let pytest = |args: &[&str]| {
+        let out = Command::new(venv.join("bin/pytest"))
+            .args(["-p", "no:cacheprovider", "-q", "-rfEsw"])
+            .args(args)
+            .current_dir(&work)
+            .env("LIMANI_BIN", env!("CARGO_BIN_EXE_limani"))
+            .env("LIMANI_PYTHON", venv.join("bin/python"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.code().unwrap_or(-1), text)
+    };
+    let good = config(&dir.path().join("good.db"));
+    let junit = dir.path().join("junit.xml");
+    let (code, text) = pytest(&[
+        "--limani",
+        "entry-point:good",
+        "--limani-config",
+        &good,
+        "--junitxml",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains(" passed") && text.contains("limani-kit verdict: certified"),
+        "{text}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    // pytest writes the node id limani::timespan::half_open as a class and a name.
+    assert!(
+        xml.contains("limani.timespan\" name=\"half_open\"") && xml.contains("tests=\"64\""),
+        "{xml}"
+    );
+
+    let harbors = harbors();
+    let broken = config(&dir.path().join("broken.db"));
+    let (code, text) = pytest(&[
+        "--limani",
+        "python:broken:ClosedTimespanEnd",
+        "--limani-python-path",
+        harbors.to_str().unwrap(),
+        "--limani-config",
+        &broken,
+        "-k",
+        "half_open",
+    ]);
+    assert_eq!(code, 1, "{text}");
+    let failed = text
+        .lines()
+        .find(|l| l.starts_with("FAILED "))
+        .unwrap_or_default();
+    assert!(failed.contains("limani::timespan::half_open"), "{text}");
+    assert!(
+        text.contains("1 failed") && text.contains("deselected"),
+        "{text}"
+    );
+}

@@ -391,6 +391,13 @@ pub fn float_text(x: f64) -> String {
 }
 
 fn write_string(s: &str, out: &mut String) {
+    write_json_string(s, false, out);
+}
+
+/// A JSON string as Python's `json.dumps` writes it: with `ascii`, every character outside
+/// printable ASCII as `\uXXXX` (lower-case hex, surrogate pairs), as `ensure_ascii=True` does;
+/// without, only the control characters.
+pub fn write_json_string(s: &str, ascii: bool, out: &mut String) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -401,7 +408,12 @@ fn write_string(s: &str, out: &mut String) {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 || (ascii && !(' '..='~').contains(&c)) => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
             c => out.push(c),
         }
     }

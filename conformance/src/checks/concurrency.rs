@@ -212,18 +212,25 @@ fn two_logbook_sessions(ctx: &Ctx) -> Verdict {
 /// Recommended: one Logbook serves one run; a harbor serving several at once (a server) needs it.
 fn two_runs_at_once(ctx: &Ctx) -> Verdict {
     let twin = ctx.twin();
+    // Both runs exist before either is written to, whatever the threads' timing: a harbor that
+    // sends a write to the wrong run shows it every time.
+    let created = std::sync::Barrier::new(2);
     let results: Vec<Verdict> = std::thread::scope(|s| {
         let writers: Vec<_> = (1..=2)
             .map(|n| {
-                let twin = &twin;
+                let (twin, created) = (&twin, &created);
                 s.spawn(move || {
                     label_thread(format!("writer of run {n}"));
                     let run_id = ctx.run_id(n);
-                    twin.create_run(&ctx.new_run(n))?;
-                    let hosts: Vec<i64> = NAMES
-                        .iter()
-                        .map(|h| host(twin, &run_id, h))
-                        .collect::<Result<_, _>>()?;
+                    let hosts = (|| {
+                        twin.create_run(&ctx.new_run(n))?;
+                        NAMES
+                            .iter()
+                            .map(|h| host(twin, &run_id, h))
+                            .collect::<Result<Vec<i64>, _>>()
+                    })();
+                    created.wait();
+                    let hosts = hosts?;
                     for write in queue(&run_id, &hosts, 40) {
                         let (h, m) = (write.apply(twin.harbor()), write.apply_to_model(twin));
                         if h.is_err() || m.is_err() {

@@ -253,23 +253,7 @@ fn streamed_history(data: &RunData) -> Exact {
 fn python_sum(values: &[f64], summation: Summation) -> f64 {
     match summation {
         Summation::LeftToRight => values.iter().fold(0.0, |sum, x| sum + x),
-        Summation::Compensated => {
-            let (mut sum, mut compensation) = (0.0f64, 0.0f64);
-            for &x in values {
-                let t = sum + x;
-                compensation += if sum.abs() >= x.abs() {
-                    (sum - t) + x
-                } else {
-                    (x - t) + sum
-                };
-                sum = t;
-            }
-            // As CPython 3.12: the compensation only when it is finite.
-            match compensation.is_finite() {
-                true => sum + compensation,
-                false => sum,
-            }
-        }
+        Summation::Compensated => crate::model::rules::compensated_sum(values.iter().copied()),
     }
 }
 

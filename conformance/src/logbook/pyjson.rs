@@ -21,26 +21,7 @@ pub fn dumps_indented(value: &Exact) -> String {
 /// A string as `json.dumps` writes it: ASCII only, `\uXXXX` (lower-case hex, surrogate pairs).
 pub fn string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
-            c => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-        }
-    }
-    out.push('"');
+    limani_contract::exact::write_json_string(s, true, &mut out);
     out
 }
 
@@ -92,13 +73,8 @@ fn write(value: &Exact, indent: Option<usize>, depth: usize, out: &mut String) {
     }
 }
 
-/// Python's `round(x, 4)`: correctly rounded on the double's exact value, ties to even.
-pub fn round4(x: f64) -> f64 {
-    if !x.is_finite() {
-        return x;
-    }
-    format!("{x:.4}").parse().unwrap_or(x)
-}
+/// Python's `round(x, 4)`: the model's rule, written once.
+pub use crate::model::rules::python_round4 as round4;
 
 #[cfg(test)]
 mod tests {

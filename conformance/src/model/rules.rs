@@ -65,8 +65,8 @@ fn round4_or_zero(total: f64) -> f64 {
     }
 }
 
-/// Neumaier's summation: the exact sum to within an ulp.
-fn compensated_sum(durations: impl IntoIterator<Item = f64>) -> f64 {
+/// Neumaier's summation: the exact sum to within an ulp (Python 3.12's `sum()` of floats).
+pub fn compensated_sum(durations: impl IntoIterator<Item = f64>) -> f64 {
     let (mut sum, mut compensation) = (0.0f64, 0.0f64);
     for x in durations {
         let t = sum + x;
@@ -77,7 +77,11 @@ fn compensated_sum(durations: impl IntoIterator<Item = f64>) -> f64 {
         };
         sum = t;
     }
-    sum + compensation
+    // As CPython 3.12: the compensation only when it is finite.
+    match compensation.is_finite() {
+        true => sum + compensation,
+        false => sum,
+    }
 }
 
 /// A harbor's total duration is right when it is `round(s, 4)` (or `0.0` for `s == 0`) of a sum

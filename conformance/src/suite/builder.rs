@@ -67,7 +67,8 @@ impl Suite {
             reopen: None,
             crashable: false,
             property: crate::property::Settings::default(),
-            reproduce: "Suite::only(\"{id}\"), or: cargo test {id}".to_owned(),
+            reproduce: "Suite::only(\"{id}\"), or under conformance::harness: cargo test -- {id}"
+                .to_owned(),
             on_result: None,
             strict: false,
             custom: Vec::new(),

@@ -47,9 +47,15 @@ pub struct Probe {
     next: Arc<AtomicU64>,
 }
 
-/// An argument or result as a call log shows it: Debug text, cut to a readable length.
+/// An argument as a call log shows it: Debug text, whole up to 2,000 characters (a failing
+/// call's inputs are what a person needs), cut in the middle beyond.
 pub fn brief(value: &dyn Debug) -> String {
-    super::shorten(&format!("{value:?}"), 100, 0)
+    super::shorten(&format!("{value:?}"), 1600, 400)
+}
+
+/// A result as a call log shows it: the diff shows what differs, so its first 200 characters.
+fn brief_result(value: &dyn Debug) -> String {
+    super::shorten(&format!("{value:?}"), 200, 0)
 }
 
 /// What a panic said, for a report.
@@ -131,7 +137,7 @@ impl Probe {
                 ))
             });
         let shown = match &outcome {
-            Ok(v) => format!("Ok({})", brief(v)),
+            Ok(v) => format!("Ok({})", brief_result(v)),
             Err(e) => format!("Err({:?}: {e})", e.kind()),
         };
         let mut journal = self.journal();
