@@ -255,8 +255,13 @@ impl Report {
             .filter(|r| r.outcome != Outcome::Passed)
             .collect();
         let mut shown: Vec<String> = Vec::new();
+        // Only failures are grouped: a skip says its own reason.
+        let root_of = |r: &CheckResult| match r.outcome {
+            Outcome::Failed => root_difference(r),
+            _ => String::new(),
+        };
         for r in &not_passed {
-            let root = root_difference(r);
+            let root = root_of(r);
             if !root.is_empty() && shown.contains(&root) {
                 continue;
             }
@@ -274,7 +279,7 @@ impl Report {
                 brief(message)
             );
             let same: Vec<String> = (not_passed.iter())
-                .filter(|o| o.id != r.id && !root.is_empty() && root_difference(o) == root)
+                .filter(|o| o.id != r.id && !root.is_empty() && root_of(o) == root)
                 .map(|o| format!("{} ({})", o.id, self.status(o)))
                 .collect();
             if !same.is_empty() {
@@ -364,7 +369,8 @@ fn brief(message: &str) -> String {
     out.trim_end().to_owned()
 }
 
-/// What a failure differs in first: its first `-` and `+` lines of diff (empty without a diff).
+/// What a failure differs in first: its first `-` and `+` lines of diff; without a diff, what
+/// went wrong, the kit's run ids left out (each check has its own).
 fn root_difference(r: &CheckResult) -> String {
     let message = r.message.as_deref().unwrap_or("");
     let first = |sign: &str| {
@@ -376,7 +382,11 @@ fn root_difference(r: &CheckResult) -> String {
             .to_owned()
     };
     match (first("- "), first("+ ")) {
-        (a, b) if a.is_empty() && b.is_empty() => String::new(),
+        (a, b) if a.is_empty() && b.is_empty() => {
+            let words = r.first_difference().split(['"', ' ', '(', ')', ',']);
+            let kept: Vec<&str> = words.filter(|w| !w.starts_with("kit-")).collect();
+            kept.join(" ")
+        }
         (a, b) => format!("{a}\n{b}"),
     }
 }
@@ -384,6 +394,38 @@ fn root_difference(r: &CheckResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_cause_is_said_once() {
+        let checks = crate::suite::all_checks();
+        let failed = |i: usize, run: &str| {
+            let message =
+                format!("clause:  x\nfailure: init_db failed for \"{run}\": the store is torn\n");
+            CheckResult::new(&checks[i], Outcome::Failed, Duration::ZERO, Some(message))
+        };
+        let skipped = |i: usize| {
+            CheckResult::new(
+                &checks[i],
+                Outcome::Skipped,
+                Duration::ZERO,
+                Some("no reopen".into()),
+            )
+        };
+        let results = vec![
+            failed(0, "kit-a-1"),
+            failed(1, "kit-b-2"),
+            skipped(2),
+            skipped(3),
+        ];
+        let text =
+            Report::new("h", results, Duration::ZERO, false, Vec::new()).to_text_after_progress();
+        assert_eq!(text.matches("the store is torn").count(), 1, "{text}");
+        assert!(
+            text.contains("the same difference fails 1 more checks"),
+            "{text}"
+        );
+        assert_eq!(text.matches("--- skipped").count(), 2, "{text}");
+    }
 
     #[test]
     fn certified_only_when_every_required_check_ran_and_passed() {
