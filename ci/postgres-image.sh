@@ -18,9 +18,10 @@ fi
 mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -n 1)
 [ -n "$mirror" ] || mirror=$(awk '/^deb /{print $2; exit}' /etc/apt/sources.list)
 root=$(mktemp -d /tmp/limani-pg-rootfs.XXXXXX)
-trap 'rm -rf "$root"' EXIT
-debootstrap --variant=minbase --include=postgresql-15,ca-certificates bookworm "$root" "$mirror" >/tmp/limani-debootstrap.log 2>&1 \
-  || { tail -n 30 /tmp/limani-debootstrap.log; exit 1; }
+log=$(mktemp /tmp/limani-debootstrap.XXXXXX)
+trap 'rm -rf "$root" "$log"' EXIT
+debootstrap --variant=minbase --include=postgresql-15,ca-certificates bookworm "$root" "$mirror" >"$log" 2>&1 \
+  || { tail -n 30 "$log"; exit 1; }
 cat > "$root/usr/local/bin/limani-postgres" <<'SCRIPT'
 #!/bin/sh
 # Starts PostgreSQL like the official image: POSTGRES_USER/POSTGRES_DB, and POSTGRES_PASSWORD

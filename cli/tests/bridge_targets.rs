@@ -276,7 +276,7 @@ fn pytest_certifies_a_harbor_with_one_item_per_check() {
     std::fs::create_dir_all(&work).unwrap();
     let pytest = |args: &[&str]| {
         let out = Command::new(venv.join("bin/pytest"))
-            .args(["-p", "no:cacheprovider", "-q", "-rfEsw"])
+            .args(["-p", "no:cacheprovider", "-q", "-rfEsw", "--strict-markers"])
             .args(args)
             .current_dir(&work)
             .env("LIMANI_BIN", env!("CARGO_BIN_EXE_limani"))

@@ -39,10 +39,16 @@ def pytest_addoption(parser):
     group.addoption("--limani-arg", metavar="ARG", action="append", default=[], help="one more argument for limani certify (repeatable)")
 
 
+def pytest_configure(config):
+    # The items' marks, registered so that --strict-markers runs take them.
+    config.addinivalue_line("markers", "required: a check the Logbook needs")
+    config.addinivalue_line("markers", "recommended: a check stricter than the Logbook needs")
+
+
 def _limani(config):
     found = config.getoption("limani_bin") or os.environ.get("LIMANI_BIN") or shutil.which("limani")
     if not found:
-        raise pytest.UsageError("no limani program: pip install limani-kit's bridge package, or give --limani-bin")
+        raise pytest.UsageError("no limani program on PATH: `cargo install --path cli` in limani-kit, or give $LIMANI_BIN or --limani-bin")
     return found
 
 
@@ -105,13 +111,14 @@ class LimaniItem(pytest.Item):
         if status == "warned":
             if self.strict:
                 raise LimaniFailure(message)
-            warnings.warn(LimaniWarning("recommended check %s failed: %s" % (self.name, self.result["clause"])))
+            warnings.warn_explicit(LimaniWarning("recommended check %s failed\n%s" % (self.name, message)),
+                                   LimaniWarning, filename="limani", lineno=0)
         if status == "skipped":
             pytest.skip(message or "skipped by the kit")
 
     def repr_failure(self, excinfo):
         if isinstance(excinfo.value, LimaniFailure):
-            return "%s\n%s" % (self.result["clause"], excinfo.value)
+            return str(excinfo.value)
         return super().repr_failure(excinfo)
 
     def reportinfo(self):

@@ -254,6 +254,14 @@ impl Report {
             .iter()
             .filter(|r| r.outcome != Outcome::Passed)
             .collect();
+        // What fails the certification first, then warnings, then skips.
+        let rank = |r: &&CheckResult| match self.status(r) {
+            "failed" => 0,
+            "warned" => 1,
+            _ => 2,
+        };
+        let mut not_passed = not_passed;
+        not_passed.sort_by_key(rank);
         let mut shown: Vec<String> = Vec::new();
         // Only failures are grouped: a skip says its own reason.
         let root_of = |r: &CheckResult| match r.outcome {
@@ -286,8 +294,9 @@ impl Report {
                 let list = crate::toolkit::shorten(&same.join(", "), 600, 0);
                 let _ = writeln!(
                     out,
-                    "the same difference fails {} more checks: {list}",
-                    same.len()
+                    "the same difference is in {} more {}: {list}",
+                    same.len(),
+                    if same.len() == 1 { "check" } else { "checks" }
                 );
             }
             shown.push(root);
@@ -341,7 +350,7 @@ fn brief(message: &str) -> String {
         if cut > 0 {
             let _ = writeln!(
                 out,
-                "  ... {cut} earlier calls (all of them: --json, --log-dir)"
+                "  ... {cut} earlier calls not shown (--log-dir and --json have them all)"
             );
         }
         for call in calls.drain(..).skip(cut) {
@@ -421,7 +430,7 @@ mod tests {
             Report::new("h", results, Duration::ZERO, false, Vec::new()).to_text_after_progress();
         assert_eq!(text.matches("the store is torn").count(), 1, "{text}");
         assert!(
-            text.contains("the same difference fails 1 more checks"),
+            text.contains("the same difference is in 1 more check"),
             "{text}"
         );
         assert_eq!(text.matches("--- skipped").count(), 2, "{text}");
