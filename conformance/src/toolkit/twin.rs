@@ -72,9 +72,13 @@ pub struct Twin<'a> {
     tie_order: bool,
 }
 
+/// An outcome as a failure shows it; a call whose value is not compared shows as accepted.
 fn outcome<T: Serialize>(r: &Result<T>) -> Exact {
     match r {
-        Ok(v) => Exact::Object(vec![("Ok".into(), to_exact(v))]),
+        Ok(v) => match to_exact(v) {
+            Exact::Null => Exact::Object(vec![("Ok".into(), Exact::Str("accepted".into()))]),
+            v => Exact::Object(vec![("Ok".into(), v)]),
+        },
         Err(e) => Exact::Object(vec![("Err".into(), to_exact(&e.kind()))]),
     }
 }
