@@ -135,6 +135,11 @@ fn a_failure_shows_the_diff_and_the_calls_that_led_there() {
     assert!(message.contains("calls that led here"), "{message}");
     assert!(message.contains("get_facts_for_timespan("), "{message}");
     assert!(message.contains("reproduce: "), "{message}");
+    // The usual cause is said on the failure's own line.
+    assert!(
+        message.contains("(a row at end_time: the window's end is exclusive)"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -352,7 +352,24 @@ impl<'a> Twin<'a> {
             h.map(|h| self.ties(h, Side::Harbor)),
             m.map(|m| self.ties(m, Side::Model)),
         );
+        // The usual cause, said where it shows: a row at the end, or before the start.
+        let outside = |rows: &Vec<FactLog>| {
+            let at_end = rows
+                .iter()
+                .any(|f| rules::same_float(f.timestamp, end) && start < end);
+            let before = rows.iter().any(|f| f.timestamp < start);
+            match (at_end, before) {
+                (true, _) => " (a row at end_time: the window's end is exclusive)",
+                (_, true) => " (a row before start_time: the window's start is inclusive)",
+                _ => "",
+            }
+        };
+        let hint = h.as_ref().map_or("", outside);
         self.compare_read(&call, h, m, |r, h, m| rename_facts(r, h, m))
+            .map_err(|mut failure| {
+                failure.what.push_str(hint);
+                failure
+            })
     }
 
     pub fn summary(&self, run_id: &str) -> Verdict {
