@@ -85,15 +85,11 @@ fn list_checks(markdown: bool) -> String {
 /// The command that serves a process target.
 fn harbor_command(c: &Certify) -> Result<Option<HarborCommand>, String> {
     let mut command = match &c.target {
-        Target::Memory | Target::SqliteMemory | Target::SqliteFile(_) | Target::Postgres(_) => {
-            return Ok(None)
-        }
-        Target::Reference => {
-            let program = std::env::current_exe().map_err(|e| format!("where is limani? {e}"))?;
-            let store = c.python_path.first().cloned().unwrap_or_default();
-            let store = format!("sqlite:{}", store.join("ch-rima.db").display());
-            Ok(HarborCommand::new(program, ["serve".to_owned(), store]))
-        }
+        Target::Memory
+        | Target::SqliteMemory
+        | Target::SqliteFile(_)
+        | Target::Postgres(_)
+        | Target::Reference => return Ok(None),
         Target::Python(class) => python::command(
             &PythonHarbor::Class(class.clone()),
             &c.python_path,
@@ -107,11 +103,16 @@ fn harbor_command(c: &Certify) -> Result<Option<HarborCommand>, String> {
         Target::Exec(line) => Ok(HarborCommand::new("sh", ["-c", line.as_str()])),
     }
     .map_err(|e| format!("cannot prepare the Python bridge: {e}"))?;
+    timed(&mut command, c);
+    Ok(Some(command))
+}
+
+/// The time limits of a process harbor, from `--timeout`.
+fn timed(command: &mut HarborCommand, c: &Certify) {
     // A hung call fails a moment after the check's own time limit has named it.
     command.call_timeout = c.timeout + Duration::from_secs(1);
     // Starting may take as long as a call may (a slow import, a server to reach).
     command.start_timeout = command.start_timeout.max(c.timeout);
-    Ok(Some(command))
 }
 
 /// The suite for the target; Err(exit status, message) when it cannot be certified at all.
@@ -242,15 +243,10 @@ fn reference_suite(c: &Certify) -> Result<Suite, (u8, String)> {
         .map_err(|e| (1, format!("cannot make a private folder: {e}")))?;
     let kept = folder.path().to_owned();
     interrupt::on_interrupt(move || drop(std::fs::remove_dir_all(&kept)));
-    // The store's folder travels in `python_path`'s place, to the command of `harbor_command`.
-    let served = args::Certify {
-        target: Target::Reference,
-        python_path: vec![folder.path().to_owned()],
-        ..c.clone()
-    };
-    let command = harbor_command(&served)
-        .map_err(|m| (1, m))?
-        .expect("a process target");
+    let program = std::env::current_exe().map_err(|e| (1, format!("where is limani? {e}")))?;
+    let store = format!("sqlite:{}", folder.path().join("ch-rima.db").display());
+    let mut command = HarborCommand::new(program, ["serve".to_owned(), store]);
+    timed(&mut command, c);
     let folder = Arc::new(folder);
     let (open, reopen, again) = (command.clone(), command, folder.clone());
     let suite = Suite::new(move || {

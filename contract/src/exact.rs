@@ -48,6 +48,14 @@ impl Exact {
         }
     }
 
+    /// The value of `key`, when this is an object that has it.
+    pub fn get(&self, key: &str) -> Option<&Exact> {
+        match self {
+            Exact::Object(fields) => fields.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
     /// Compact JSON text, as Python's `json.dumps(separators=(",", ":"))` would write it
     /// (floats in their shortest round-trip form, non-ASCII kept).
     pub fn to_text(&self) -> String {

@@ -12,8 +12,6 @@ use limani_contract::{
     Exact, Json, Limani, NewFactLog, NewOperation, NewRun, NewSnapshot, RunStatus,
 };
 
-use crate::fixtures::recording::field;
-
 /// A logbook read and checked, before anything is written.
 #[derive(Clone, Debug)]
 pub struct Logbook {
@@ -41,7 +39,8 @@ struct Operation {
 }
 
 fn get<'a>(doc: &'a Exact, key: &str) -> Result<&'a Exact, String> {
-    field(doc, key).ok_or_else(|| format!("the logbook has no \"{key}\""))
+    doc.get(key)
+        .ok_or_else(|| format!("the logbook has no \"{key}\""))
 }
 
 fn text(value: &Exact, what: &str) -> Result<String, String> {
@@ -88,7 +87,7 @@ impl Logbook {
     /// Reads a logbook; anything missing or of the wrong shape is one line naming it.
     pub fn parse(file: &str) -> Result<Logbook, String> {
         let doc = Exact::parse(file).map_err(|e| format!("not JSON: {e}"))?;
-        match field(&doc, "api_version") {
+        match doc.get("api_version") {
             Some(Exact::Str(v)) if v == "v1" => {}
             Some(other) => return Err(format!("api_version {} is not \"v1\"", other.to_text())),
             None => return Err("not a logbook: no \"api_version\"".into()),
@@ -97,7 +96,7 @@ impl Logbook {
         let summary = get(&doc, "summary")?;
         let status = text(get(summary, "status")?, "summary.status")?;
         let status = RunStatus::parse(&status).map_err(|e| e.to_string())?;
-        let streamed = match field(&doc, "streamed_history") {
+        let streamed = match doc.get("streamed_history") {
             Some(events) => list(events, "streamed_history")?,
             None => &[],
         };
@@ -105,7 +104,7 @@ impl Logbook {
         for (name, host) in object(get(&doc, "hosts")?, "hosts")? {
             let mut events = streamed
                 .iter()
-                .filter(|e| field(e, "host") == Some(&Exact::Str(name.clone())));
+                .filter(|e| e.get("host") == Some(&Exact::Str(name.clone())));
             let history = list(get(host, "history")?, &format!("hosts.{name}.history"))?;
             let operations = (history.iter().enumerate())
                 .map(|(i, op)| operation(op, events.next(), &format!("hosts.{name}.history[{i}]")))
@@ -114,7 +113,7 @@ impl Logbook {
         }
         let mut times = Vec::new();
         let mut snapshots = Vec::new();
-        if let Some(history) = field(&doc, "resource_history") {
+        if let Some(history) = doc.get("resource_history") {
             for (i, s) in list(history, "resource_history")?.iter().enumerate() {
                 let at = |key: &str| format!("resource_history[{i}].{key}");
                 let timestamp = number(get(s, "timestamp")?, &at("timestamp"))?;
@@ -139,7 +138,7 @@ impl Logbook {
             0.0
         };
         let end_time = times.iter().copied().fold(start_time, f64::max);
-        let secrets = match field(&doc, "secrets_required") {
+        let secrets = match doc.get("secrets_required") {
             None => None,
             Some(names) => Some(
                 (list(names, "secrets_required")?.iter())
@@ -151,7 +150,7 @@ impl Logbook {
             run_id,
             run_id_human: text(get(&doc, "run_id")?, "run_id")?,
             start_time,
-            hailer_info: json(field(&doc, "hailer").unwrap_or(&Exact::Object(Vec::new()))),
+            hailer_info: json(doc.get("hailer").unwrap_or(&Exact::Object(Vec::new()))),
             required_secrets: secrets,
         };
         Ok(Logbook {
@@ -240,14 +239,14 @@ fn next_time(t: f64) -> f64 {
 
 fn operation(op: &Exact, event: Option<&Exact>, at: &str) -> Result<Operation, String> {
     let key = |k: &str| get(op, k).map_err(|e| format!("{at}: {e}"));
-    let logs = match event.and_then(|e| field(e, "logs")) {
+    let logs = match event.and_then(|e| e.get("logs")) {
         Some(logs) => json(logs),
         None => json(&Exact::Object(vec![
             ("stdout".into(), key("stdout")?.clone()),
             ("stderr".into(), key("stderr")?.clone()),
         ])),
     };
-    let facts = event.and_then(|e| field(e, "command_n_fact_history"));
+    let facts = event.and_then(|e| e.get("command_n_fact_history"));
     Ok(Operation {
         name: text(key("operation")?, &format!("{at}.operation"))?,
         changed: boolean(key("changed")?, &format!("{at}.changed"))?,
@@ -271,7 +270,7 @@ fn facts(
     hosts: &[(String, Vec<Operation>)],
     run_id: &str,
 ) -> Result<Vec<NewFactLog>, String> {
-    let mut rows: Vec<Exact> = match field(doc, "fact_history") {
+    let mut rows: Vec<Exact> = match doc.get("fact_history") {
         Some(history) => list(history, "fact_history")?.to_vec(),
         None => Vec::new(),
     };
@@ -284,11 +283,11 @@ fn facts(
     let mut facts = Vec::new();
     for (i, row) in rows.iter().enumerate() {
         let at = format!("fact row {i}");
-        let id = field(row, "id").map(Exact::to_text);
+        let id = row.get("id").map(Exact::to_text);
         if id.as_ref().is_some_and(|id| !seen.insert(id.clone())) {
             continue;
         }
-        let optional = |key: &str| match field(row, key) {
+        let optional = |key: &str| match row.get(key) {
             Some(Exact::Str(s)) => s.clone(),
             _ => String::new(),
         };

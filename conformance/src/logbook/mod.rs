@@ -131,11 +131,7 @@ fn object(fields: Vec<(&str, Exact)>) -> Exact {
 
 /// `logs.get(key, "")`.
 fn log(logs: &Exact, key: &str) -> Exact {
-    match logs {
-        Exact::Object(fields) => (fields.iter().find(|(k, _)| k == key))
-            .map_or(Exact::Str(String::new()), |(_, v)| v.clone()),
-        _ => Exact::Str(String::new()),
-    }
+    logs.get(key).cloned().unwrap_or(Exact::Str(String::new()))
 }
 
 fn host_summary(host: &limani_contract::HostRecord) -> Exact {
