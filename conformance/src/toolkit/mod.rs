@@ -5,6 +5,7 @@
 pub mod failure;
 pub mod probe;
 pub mod sample;
+pub mod settings;
 pub mod twin;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -73,7 +74,7 @@ pub struct Ctx {
     harbor: Probe,
     revision: Revision,
     reopen: Option<Reopen>,
-    property: crate::property::Settings,
+    property: settings::Settings,
     prefix: String,
 }
 
@@ -85,7 +86,7 @@ impl Ctx {
         check: &Check,
         revision: Revision,
         reopen: Option<Reopen>,
-        property: crate::property::Settings,
+        property: settings::Settings,
     ) -> Self {
         let clock = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -126,7 +127,7 @@ impl Ctx {
     }
 
     /// How the property part runs (cases, seed, regressions file).
-    pub fn property(&self) -> &crate::property::Settings {
+    pub fn property(&self) -> &settings::Settings {
         &self.property
     }
 
