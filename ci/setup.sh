@@ -19,4 +19,9 @@ if ! docker info >/dev/null 2>&1; then
   exit 1
 fi
 bash ci/postgres-image.sh
+
+# The wheel Python authors install (the limani command with limani_bridge), for cli/tests/wheel.rs;
+# a debug build, which the tests' own build then reuses.
+echo "setup: building the limani-bridge wheel (ci/build-wheel.sh --dev)"
+bash ci/build-wheel.sh --dev >/dev/null
 echo "setup: python3 $(python3 -c 'import sys; print(sys.version.split()[0])'), $(cargo --version), $(docker --version)"

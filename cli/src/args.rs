@@ -106,8 +106,11 @@ enum Sub {
     /// List every check with its level and clause
     Checks {
         /// As the Markdown table of docs/contract.md
-        #[arg(long)]
+        #[arg(long, conflicts_with = "json")]
         markdown: bool,
+        /// As JSON: a list of {id, group, level, clause, why} (the pytest plugin reads it)
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -193,7 +196,9 @@ impl std::fmt::Display for Target {
             Target::Memory => f.write_str("memory:"),
             Target::SqliteMemory => f.write_str("sqlite::memory:"),
             Target::SqliteFile(p) => write!(f, "sqlite:{}", p.display()),
-            Target::Postgres(which) if which.starts_with("postgres") => f.write_str(which),
+            Target::Postgres(which) if which.starts_with("postgres") => {
+                f.write_str(&without_passwords(which))
+            }
             Target::Postgres(which) => write!(f, "postgres:{which}"),
             Target::Python(class) => write!(f, "python:{class}"),
             Target::EntryPoint(name) => write!(f, "entry-point:{name}"),
@@ -229,6 +234,7 @@ pub enum Command {
     Certify(Certify),
     Checks {
         markdown: bool,
+        json: bool,
     },
     Serve(Target),
     Replay {
@@ -381,7 +387,7 @@ pub fn parse(argv: &[String]) -> Result<Command, clap::Error> {
                 ));
             }
         },
-        Sub::Checks { markdown } => Command::Checks { markdown },
+        Sub::Checks { markdown, json } => Command::Checks { markdown, json },
         Sub::Bench {
             targets,
             operations,
@@ -485,6 +491,53 @@ mod tests {
             let args = argv(&args);
             let text = error_text(&parse(&args).err().unwrap(), &args);
             assert!(text.contains(said), "{args:?}: {text}");
+        }
+    }
+}
+
+/// `text` with the password of every URL in it (`scheme://user:password@host`) shown as `***`:
+/// what a report, a certificate or a reproduce line says never carries a secret.
+pub fn without_passwords(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        let authority_end = tail
+            .find(['/', '?', '#', ' ', '"', '\''])
+            .unwrap_or(tail.len());
+        let authority = &tail[..authority_end];
+        match (authority.rfind('@'), authority.find(':')) {
+            (Some(at), Some(colon)) if colon < at => {
+                out.push_str(&authority[..colon + 1]);
+                out.push_str("***");
+                out.push_str(&authority[at..]);
+            }
+            _ => out.push_str(authority),
+        }
+        rest = &tail[authority_end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod password_tests {
+    #[test]
+    fn passwords_are_left_out() {
+        let cases = [
+            (
+                "postgres://me:s3cret@db:5432/x",
+                "postgres://me:***@db:5432/x",
+            ),
+            ("postgres://me@db/x", "postgres://me@db/x"),
+            (
+                "{\"dsn\": \"postgresql://a:b@h/d\"} and http://h:80/p",
+                "{\"dsn\": \"postgresql://a:***@h/d\"} and http://h:80/p",
+            ),
+        ];
+        for (given, shown) in cases {
+            assert_eq!(super::without_passwords(given), shown);
         }
     }
 }

@@ -38,8 +38,8 @@ fn main() -> ExitCode {
             eprintln!("{}", args::error_text(&e, &argv));
             ExitCode::from(2)
         }
-        Ok(Command::Checks { markdown }) => {
-            print!("{}", list_checks(markdown));
+        Ok(Command::Checks { markdown, json }) => {
+            print!("{}", list_checks(markdown, json));
             ExitCode::SUCCESS
         }
         Ok(Command::Certify(certify)) => run_certify(&certify),
@@ -58,8 +58,20 @@ fn main() -> ExitCode {
     }
 }
 
-fn list_checks(markdown: bool) -> String {
+fn list_checks(markdown: bool, json: bool) -> String {
     let checks = conformance::suite::all_checks();
+    if json {
+        let list: Vec<serde_json::Value> = (checks.iter())
+            .map(|c| {
+                serde_json::json!({
+                    "id": c.id, "group": c.group, "level": c.level,
+                    "clause": c.clause, "why": c.why(),
+                    "cookbook": conformance::suite::cookbook::link(c.id),
+                })
+            })
+            .collect();
+        return serde_json::to_string_pretty(&list).expect("a list serializes") + "\n";
+    }
     let mut out = String::new();
     if markdown {
         out.push_str(
@@ -351,7 +363,10 @@ fn reproduce(c: &Certify) -> String {
             args.push(flag.to_owned());
         }
     }
-    let quoted: Vec<String> = args.iter().map(|a| shell_quote(a)).collect();
+    // Passwords are left out (`***`): the line goes into reports and CI artifacts.
+    let quoted: Vec<String> = (args.iter())
+        .map(|a| shell_quote(&args::without_passwords(a)))
+        .collect();
     format!("{} --only {{id}}", quoted.join(" "))
 }
 
@@ -373,7 +388,7 @@ fn write_log_dir(folder: &std::path::Path, report: &conformance::Report) -> std:
         .filter(|r| r.outcome != conformance::suite::Outcome::Passed)
     {
         let name = format!("{}.txt", r.id.replace("::", "__"));
-        let text = format!(
+        let mut text = format!(
             "{} {} ({:?})\nclause: {}\n\n{}\n",
             report.status(r),
             r.id,
@@ -381,9 +396,41 @@ fn write_log_dir(folder: &std::path::Path, report: &conformance::Report) -> std:
             r.clause,
             r.message.as_deref().unwrap_or("")
         );
+        if !r.calls.is_empty() {
+            let n = r.calls.len();
+            text.push_str(&format!(
+                "\nevery call, arguments and results whole ({n}):\n"
+            ));
+            for call in &r.calls {
+                text.push_str(call);
+                text.push('\n');
+            }
+        }
         std::fs::write(folder.join(name), text)?;
     }
     Ok(())
+}
+
+/// For a Python harbor: where the cookbook explains each check that did not pass, one line
+/// per section.
+fn cookbook_links(report: &conformance::Report) -> String {
+    use conformance::suite::cookbook;
+    let mut sections: Vec<(&str, Vec<&str>)> = Vec::new();
+    let not_passed =
+        (report.results.iter()).filter(|r| matches!(report.status(r), "failed" | "warned"));
+    for r in not_passed {
+        let section = cookbook::section(&r.id);
+        match sections.iter_mut().find(|(s, _)| *s == section) {
+            Some((_, ids)) => ids.push(&r.id),
+            None => sections.push((section, vec![&r.id])),
+        }
+    }
+    let mut out = String::new();
+    for (section, ids) in sections {
+        let ids = conformance::toolkit::shorten(&ids.join(", "), 200, 0);
+        out += &format!("see {}#{section} for {ids}\n", cookbook::COOKBOOK);
+    }
+    out
 }
 
 /// The first `--only` or `--skip` id that names no check and no group.
@@ -474,6 +521,9 @@ fn run_certify(c: &Certify) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     // Each result was shown as it came (stderr): the details, the summary and the verdict.
     let _ = write!(stdout, "{}", report.to_text_after_progress());
+    if matches!(c.target, Target::Python(_) | Target::EntryPoint(_)) {
+        let _ = write!(stdout, "{}", cookbook_links(&report));
+    }
     if report.passed() {
         ExitCode::SUCCESS
     } else {

@@ -73,13 +73,19 @@ fn a_broken_python_harbor_exits_1_and_one_that_cannot_start_is_diagnosed() {
     // Each check that did not pass has its file, with every call that led there.
     let log = std::fs::read_to_string(logs.join("timespan__half_open.txt")).unwrap();
     assert!(
-        log.starts_with("failed timespan::half_open (Required)") && log.contains("  #1 ["),
+        log.starts_with("failed timespan::half_open (Required)")
+            && log.contains("  #1 [")
+            && log.contains("every call, arguments and results whole (8):\n#1 [check thread] init_db() -> Ok(())"),
         "{log}"
+    );
+    assert!(
+        stdout.contains("see docs/python-harbors.md#what-the-reads-return for timespan::half_open"),
+        "{stdout}"
     );
     // One cause, said once: the checks it fails are grouped in the short summary.
     assert!(
         stdout.contains(
-            "the same difference fails 2 checks: timespan::half_open, timespan::only_the_run"
+            "one defect (a row at end_time: the window's end is exclusive) fails 3 checks: timespan::half_open, timespan::empty_and_inverted, timespan::only_the_run"
         ),
         "{stdout}"
     );
@@ -152,6 +158,25 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 /// A virtual environment with the bridge and a harbor distribution installed by pip.
+/// The `limani_bridge` package alone, as stdlib Python: a copy of `bridge/python` whose
+/// project is built by setuptools instead of maturin (which would build `limani` too; the wheel
+/// test, `wheel.rs`, installs that). Same package, same entry points.
+fn pure_bridge(dir: &Path) -> PathBuf {
+    let bridge = dir.join("limani-bridge");
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../bridge/python"),
+        &bridge,
+    );
+    let pyproject = std::fs::read_to_string(bridge.join("pyproject.toml")).unwrap();
+    let (project, _) = pyproject.split_once("[tool.maturin]").unwrap();
+    let (_, project) = project.split_once("[project]").unwrap();
+    let setuptools = "[build-system]\nrequires = [\"setuptools>=61\"]\nbuild-backend = \"setuptools.build_meta\"\n\n\
+        [tool.setuptools]\npackages = [\"limani_bridge\"]\n\n[project]";
+    let pyproject = format!("{setuptools}{project}").replace("readme = \"README.md\"\n", "");
+    std::fs::write(bridge.join("pyproject.toml"), pyproject).unwrap();
+    bridge
+}
+
 fn venv_with_harbor(dir: &Path) -> PathBuf {
     let venv = dir.join("venv");
     let run = |cmd: &mut Command| {
@@ -167,13 +192,9 @@ fn venv_with_harbor(dir: &Path) -> PathBuf {
         .args(["-m", "venv"])
         .arg(&venv));
     let pip = venv.join("bin/pip");
-    // pip builds in the folder it installs from: install a copy, so the source tree stays clean.
-    let bridge = dir.join("limani-bridge");
-    copy_tree(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../bridge/python"),
-        &bridge,
-    );
-    run(Command::new(&pip).args(["install", "-q"]).arg(&bridge));
+    run(Command::new(&pip)
+        .args(["install", "-q"])
+        .arg(pure_bridge(dir)));
     let project = dir.join("good-harbor");
     std::fs::create_dir_all(&project).unwrap();
     std::fs::copy(
@@ -327,8 +348,37 @@ fn pytest_certifies_a_harbor_with_one_item_per_check() {
         .find(|l| l.starts_with("FAILED "))
         .unwrap_or_default();
     assert!(failed.contains("limani::timespan::half_open"), "{text}");
+    // The failure links to the cookbook's section on it.
     assert!(
-        text.contains("1 failed") && text.contains("deselected"),
+        text.contains("see: docs/python-harbors.md#what-the-reads-return"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1 failed") && text.contains("63 deselected"),
+        "{text}"
+    );
+
+    // A harbor that cannot start is said once, and pytest exits with limani's status.
+    let (code, text) = pytest(&["--limani", "python:no_such_module:Harbor"]);
+    assert_eq!(code, 3, "{text}");
+    assert_eq!(
+        text.matches("could not certify (exit 3)").count(),
+        1,
+        "{text}"
+    );
+
+    // -k selects as pytest selects, and the kit runs the selected checks only.
+    let (code, text) = pytest(&[
+        "--limani",
+        "entry-point:good",
+        "--limani-config",
+        &good,
+        "-k",
+        "timespan and not nan",
+    ]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("5 passed, 59 deselected") && text.contains("limani-kit verdict: incomplete"),
         "{text}"
     );
 }

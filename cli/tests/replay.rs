@@ -61,6 +61,27 @@ fn a_trace_shows_the_defect_of_a_broken_python_harbor() {
     );
 }
 
+/// A concurrent trace that replays clean is played several times and says that a clean replay
+/// of a race proves nothing; a concurrent trace with a defect every interleaving shows fails.
+#[test]
+fn a_concurrent_trace_says_what_a_clean_replay_means() {
+    let trace = TRACE.replace("\"concurrent\":false", "\"concurrent\":true");
+    let (code, out) = replay_trace(&trace, "sqlite::memory:", &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("replayed 4 steps 20 times") && out.contains("a clean replay proves nothing"),
+        "{out}"
+    );
+    let harbors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bridge/harbors");
+    let dir = tempfile::tempdir().unwrap();
+    let config = serde_json::json!({"werehouse": dir.path().join("r.db")}).to_string();
+    let h = harbors.to_str().unwrap();
+    let broken = "python:broken:ClosedTimespanEnd";
+    let args = ["--python-path", h, "--config", &config];
+    let (code, out) = replay_trace(&trace, broken, &args);
+    assert_eq!(code, 1, "{out}");
+}
+
 #[test]
 fn a_trace_asking_for_absurd_threads_is_refused() {
     let trace = TRACE.replace("\"readers\":1", "\"readers\":18446744073709551615");

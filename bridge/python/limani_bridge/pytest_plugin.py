@@ -5,10 +5,11 @@
 
 Registered as the ``pytest11`` entry point ``limani`` of this package; from a ``conftest.py``
 without installing: ``pytest_plugins = ["limani_bridge.pytest_plugin"]``. It runs
-``limani certify ... --json`` once per session (``--limani-bin``, ``$LIMANI_BIN`` or ``limani``
-on PATH) and makes each check an item named by its id (``-k timespan`` selects a group): a
-failed check fails with the kit's report for it, a skipped one is skipped with its reason, a
-recommended one that failed warns (fails under ``--limani-strict``).
+``limani checks --json`` to collect one item per check, named by its id (``-k timespan``
+selects a group, counted as pytest counts any selection), then ``limani certify ... --json``
+once per session, on the selected checks only (``--limani-bin``, ``$LIMANI_BIN`` or ``limani``
+on PATH): a failed check fails with the kit's report for it, a skipped one is skipped with its
+reason, a recommended one that failed warns (fails under ``--limani-strict``).
 """
 
 import json
@@ -52,34 +53,48 @@ def _limani(config):
     return found
 
 
-def _certify(config):
-    """Runs the kit once; the JSON report, and what limani said."""
+def _checks(config):
+    """Every check of the kit, from ``limani checks --json``: the items, before anything runs."""
+    if not hasattr(config, "_limani_checks"):
+        done = subprocess.run([_limani(config), "checks", "--json"], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise pytest.UsageError("limani checks failed (exit %d): %s" % (done.returncode, done.stderr.strip()))
+        config._limani_checks = json.loads(done.stdout)
+    return config._limani_checks
+
+
+def _certify(config, only):
+    """Runs the kit once, on the checks in ``only`` (every check when None); the JSON report."""
     command = [_limani(config), "certify", config.getoption("limani")]
     for folder in config.getoption("limani_python_path"):
         command += ["--python-path", os.path.abspath(folder)]
     command += ["--config", config.getoption("limani_config")]
     if config.getoption("limani_strict"):
         command.append("--strict")
+    for check in only or ():
+        command += ["--only", check]
     command += config.getoption("limani_arg")
     with tempfile.TemporaryDirectory(prefix="limani-pytest-") as folder:
         report_path = os.path.join(folder, "report.json")
         done = subprocess.run(command + ["--json", report_path], capture_output=True, text=True)
         if done.returncode not in (0, 1):
             said = (done.stderr.strip() or done.stdout.strip()).splitlines()
-            raise pytest.UsageError("limani certify could not certify (exit %d): %s" % (done.returncode, " / ".join(said[:3])))
+            said = "limani certify could not certify (exit %d): %s" % (done.returncode, " / ".join(said[:3]))
+            # Said once, and the session ends with limani's own status (2: usage, 3: no harbor).
+            pytest.exit(said, returncode=done.returncode)
         with open(report_path, encoding="utf-8") as report:
             return json.load(report)
 
 
-def pytest_collection_modifyitems(session, config, items):
-    if not config.getoption("limani"):
-        return
-    report = _certify(config)
-    collector = LimaniCollector.from_parent(session, name="limani", nodeid="limani")
-    for result in report["results"]:
-        items.append(LimaniItem.from_parent(collector, name=result["id"], result=result,
-                                            strict=config.getoption("limani_strict")))
-    config._limani_verdict = report["verdict"]
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    # The checks are collected as the session's own tests, so that pytest counts them and -k,
+    # -m and --deselect select among them as among any tests.
+    outcome = yield
+    report = outcome.get_result()
+    if isinstance(collector, pytest.Session) and collector.config.getoption("limani") and report.passed:
+        report.result.append(LimaniCollector.from_parent(collector, name="limani", nodeid="limani"))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -89,23 +104,41 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 
 class LimaniCollector(pytest.Collector):
-    """The checks of one run of the kit."""
+    """The checks of the kit, one item each; the kit runs once, for the items selected."""
 
     def collect(self):
-        return []
+        strict = self.config.getoption("limani_strict")
+        for check in _checks(self.config):
+            yield LimaniItem.from_parent(self, name=check["id"], check=check, strict=strict)
+
+    def results(self):
+        """The kit's results by check id, from one run on the selected checks."""
+        if not hasattr(self, "_results"):
+            items = self.session.items
+            selected = [i.name for i in items if isinstance(i, LimaniItem)]
+            total = len(_checks(self.config))
+            report = _certify(self.config, None if len(selected) == total else selected)
+            self._results = {r["id"]: r for r in report["results"]}
+            self.config._limani_verdict = report["verdict"]
+        return self._results
 
 
 class LimaniItem(pytest.Item):
-    """One check of the contract, as the kit ran it."""
+    """One check of the contract; its outcome is the kit's."""
 
-    def __init__(self, *, result, strict, **kwargs):
+    def __init__(self, *, check, strict, **kwargs):
         super().__init__(**kwargs)
-        self.result = result
+        self.check = check
         self.strict = strict
-        self.add_marker(result["level"])
+        self.add_marker(check["level"])
 
     def runtest(self):
-        status, message = self.result["status"], self.result.get("message") or ""
+        result = self.parent.results().get(self.name)
+        if result is None:
+            pytest.skip("not run by the kit (left out by its own --only or --skip)")
+        status, message = result["status"], result.get("message") or ""
+        if self.check.get("cookbook") and status in ("failed", "warned"):
+            message += "\nsee: %s" % self.check["cookbook"]
         if status == "failed":
             raise LimaniFailure(message)
         if status == "warned":
@@ -122,4 +155,4 @@ class LimaniItem(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self):
-        return "limani", None, "%s (%s)" % (self.name, self.result["level"])
+        return "limani", None, "%s (%s)" % (self.name, self.check["level"])

@@ -134,8 +134,18 @@ fn main_thread(
         }
         let t0 = 1769462954.0 + (round % 120) as f64;
         match harbor.get_facts_for_timespan(run_id, t0, t0 + 1.0) {
-            Ok(rows) if rows.windows(2).all(|w| w[0].timestamp <= w[1].timestamp) && rows.len() <= 3 => {}
-            Ok(rows) => return Err(Failure::new(format!("a timespan read during writes gave {} rows, out of order or from outside the window", rows.len()))),
+            Ok(rows)
+                if rows.windows(2).all(|w| w[0].timestamp <= w[1].timestamp) && rows.len() <= 3 => {
+            }
+            Ok(rows) => {
+                let given: Vec<(&str, f64)> = rows
+                    .iter()
+                    .map(|f| (f.run_id.as_str(), f.timestamp))
+                    .collect();
+                let cause = crate::toolkit::cause::of_timespan(&given, &[], run_id, t0, t0 + 1.0);
+                let what = format!("a timespan read during writes, [{t0}, {}), gave {} rows, out of order or from outside the window", t0 + 1.0, rows.len());
+                return Err(Failure::new(what).because(cause));
+            }
             Err(e) => return Err(Failure::call("get_facts_for_timespan during writes", &e)),
         }
         round += 1;

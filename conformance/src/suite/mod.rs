@@ -2,6 +2,7 @@
 //! [`Report`] of a run. The checks come from the crate's `checks` module, one file per group.
 
 mod builder;
+pub mod cookbook;
 mod harness;
 pub mod report;
 mod runner;

@@ -27,6 +27,9 @@ pub(crate) struct Settings {
 /// The full failure message: clause, what, diff, calls, how to reproduce.
 fn message(check: &Check, failure: &Failure, probe: Option<&Probe>, settings: &Settings) -> String {
     let mut out = format!("clause:  {}\nfailure: {}\n", check.clause, failure.what);
+    if let Some(cause) = &failure.cause {
+        let _ = writeln!(out, "cause:   {cause}");
+    }
     if let Some(diff) = &failure.diff {
         let _ = write!(
             out,
@@ -154,5 +157,6 @@ pub(crate) fn run_check(check: &Check, factory: &Factory, settings: &Settings) -
             probe.crash();
         }
     }
-    CheckResult::new(check, Outcome::Failed, started.elapsed(), Some(text))
+    let calls = probe.as_ref().map(Probe::all_calls).unwrap_or_default();
+    CheckResult::new(check, Outcome::Failed, started.elapsed(), Some(text)).with_calls(calls)
 }

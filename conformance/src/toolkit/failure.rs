@@ -18,6 +18,9 @@ pub struct Failure {
     pub diff: Option<String>,
     /// Not a failure: the check could not be made on this harbor (`what` says why).
     pub skip: bool,
+    /// The usual cause of such a difference, in one line, when the kit can tell
+    /// ("a row at end_time: the window's end is exclusive"); reports group failures by it.
+    pub cause: Option<String>,
 }
 
 /// The result of a check.
@@ -30,7 +33,15 @@ impl Failure {
             what: what.into(),
             diff: None,
             skip: false,
+            cause: None,
         }
+    }
+
+    /// The same failure, with the usual cause of what it shows (see [`Failure::cause`]), unless
+    /// it has one already.
+    pub fn because(mut self, cause: Option<&str>) -> Self {
+        self.cause = self.cause.or(cause.map(str::to_owned));
+        self
     }
 
     /// A failure showing expected vs actual documents (see [`crate::toolkit::Twin`], which
@@ -43,6 +54,7 @@ impl Failure {
                 &crate::show::pretty(actual),
             )),
             skip: false,
+            cause: None,
         }
     }
 
@@ -56,6 +68,7 @@ impl Failure {
             what: what.into(),
             diff: Some(diff(&show(expected), &show(actual))),
             skip: false,
+            cause: None,
         }
     }
 

@@ -2,6 +2,7 @@
 //! compares with ([`Twin`], the harbor beside the model), traces ([`Probe`]) and reports
 //! ([`Failure`]). Checks of the kit and a harbor's own checks are written with it.
 
+pub mod cause;
 pub mod failure;
 pub mod probe;
 pub mod sample;

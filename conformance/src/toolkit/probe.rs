@@ -33,9 +33,41 @@ fn thread_label() -> String {
 /// How many calls a failure message shows, the last ones.
 const SHOWN_CALLS: usize = 25;
 
+/// One call as it was made: its arguments and result whole (up to [`WHOLE`] characters each).
+struct Logged {
+    n: u64,
+    label: String,
+    name: &'static str,
+    args: String,
+    result: String,
+}
+
+impl Logged {
+    /// The call in a failure message: arguments up to 2,000 characters (a failing call's inputs
+    /// are what a person needs), the result's first 200 (the diff shows what differs).
+    fn brief(&self) -> String {
+        let args = super::shorten(&self.args, 1600, 400);
+        let result = super::shorten(&self.result, 200, 0);
+        format!(
+            "#{} [{}] {}({args}) -> {result}",
+            self.n, self.label, self.name
+        )
+    }
+
+    /// The call as `--log-dir` and the JSON report keep it.
+    fn whole(&self) -> String {
+        let (n, label, name) = (self.n, &self.label, self.name);
+        format!("#{n} [{label}] {name}({}) -> {}", self.args, self.result)
+    }
+}
+
+/// The most characters of one argument list or result a call log keeps (a 10 MB stdout is
+/// kept as its first and last 32 KiB, the cut said).
+const WHOLE: usize = 64 * 1024;
+
 #[derive(Default)]
 struct Journal {
-    done: Vec<String>,
+    done: Vec<Logged>,
     in_flight: BTreeMap<u64, (String, String, Instant)>,
 }
 
@@ -47,15 +79,9 @@ pub struct Probe {
     next: Arc<AtomicU64>,
 }
 
-/// An argument as a call log shows it: Debug text, whole up to 2,000 characters (a failing
-/// call's inputs are what a person needs), cut in the middle beyond.
+/// An argument or result as a call log keeps it: Debug text, whole up to 64 KiB.
 pub fn brief(value: &dyn Debug) -> String {
-    super::shorten(&format!("{value:?}"), 1600, 400)
-}
-
-/// A result as a call log shows it: the diff shows what differs, so its first 200 characters.
-fn brief_result(value: &dyn Debug) -> String {
-    super::shorten(&format!("{value:?}"), 200, 0)
+    super::shorten(&format!("{value:?}"), WHOLE / 2, WHOLE / 2)
 }
 
 /// What a panic said, for a report.
@@ -91,11 +117,16 @@ impl Probe {
         self.journal.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The last calls made, oldest first, numbered.
+    /// The last calls made, oldest first, numbered, as a failure message shows them.
     pub fn calls(&self) -> Vec<String> {
         let journal = self.journal();
         let skip = journal.done.len().saturating_sub(SHOWN_CALLS);
-        journal.done[skip..].to_vec()
+        journal.done[skip..].iter().map(Logged::brief).collect()
+    }
+
+    /// Every call made, oldest first, with its arguments and result whole.
+    pub fn all_calls(&self) -> Vec<String> {
+        self.journal().done.iter().map(Logged::whole).collect()
     }
 
     /// How many calls have completed.
@@ -119,16 +150,16 @@ impl Probe {
 
     fn call<T: Debug>(
         &self,
-        name: &str,
+        name: &'static str,
         args: String,
         f: impl FnOnce(&dyn Limani) -> Result<T>,
     ) -> Result<T> {
         let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         let label = thread_label();
-        let call = format!("{name}({args})");
+        let call = format!("{name}({})", super::shorten(&args, 1600, 400));
         self.journal()
             .in_flight
-            .insert(n, (label.clone(), call.clone(), Instant::now()));
+            .insert(n, (label.clone(), call, Instant::now()));
         let outcome =
             catch_unwind(AssertUnwindSafe(|| f(self.harbor.as_ref()))).unwrap_or_else(|payload| {
                 Err(LimaniError::storage_message(
@@ -136,15 +167,20 @@ impl Probe {
                     format!("the harbor panicked: {}", panic_text(payload.as_ref())),
                 ))
             });
-        let shown = match &outcome {
-            Ok(v) => format!("Ok({})", brief_result(v)),
+        let result = match &outcome {
+            Ok(v) => format!("Ok({})", brief(v)),
             Err(e) => format!("Err({:?}: {e})", e.kind()),
         };
         let mut journal = self.journal();
         journal.in_flight.remove(&n);
-        journal
-            .done
-            .push(format!("#{n} [{label}] {call} -> {shown}"));
+        let logged = Logged {
+            n,
+            label,
+            name,
+            args,
+            result,
+        };
+        journal.done.push(logged);
         outcome
     }
 }
@@ -237,5 +273,26 @@ impl Limani for Probe {
     fn crash(&self) -> bool {
         self.call("crash", String::new(), |h| Ok(h.crash()))
             .unwrap_or(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MemoryLimani;
+
+    /// A failure message shows a long argument cut; the whole log keeps it whole.
+    #[test]
+    fn the_whole_log_keeps_long_arguments_whole() {
+        let probe = Probe::new(Arc::new(MemoryLimani::new()));
+        let long = "x".repeat(10_000);
+        let _ = probe.get_or_create_host("no such run", &long);
+        let (shown, whole) = (probe.calls(), probe.all_calls());
+        assert!(
+            shown[0].len() < 3_000 && shown[0].contains("bytes in all"),
+            "{}",
+            shown[0]
+        );
+        assert!(whole[0].contains(&long) && !whole[0].contains("bytes in all"));
     }
 }

@@ -333,11 +333,13 @@ impl<'a> Twin<'a> {
                 let (he, me) = (to_exact(&h), to_exact(&m));
                 match self.same(&he, &me) {
                     true => Ok(()),
-                    false => Err(Failure::differs_shown(
-                        format!("{call} differs from the contract"),
-                        &Self::shown(me.clone()),
-                        &Self::shown(self.aligned(he, &me)),
-                    )),
+                    false => {
+                        let he = self.aligned(he, &me);
+                        let cause = super::cause::of_values(&me, &he);
+                        let (me, he) = (Self::shown(me), Self::shown(he));
+                        let what = format!("{call} differs from the contract");
+                        Err(Failure::differs_shown(what, &me, &he).because(cause))
+                    }
                 }
             }
             (h, m) => Self::same_outcome(call, &h.map(drop), &m.map(drop), false),
@@ -352,24 +354,18 @@ impl<'a> Twin<'a> {
             h.map(|h| self.ties(h, Side::Harbor)),
             m.map(|m| self.ties(m, Side::Model)),
         );
-        // The usual cause, said where it shows: a row at the end, or before the start.
-        let outside = |rows: &Vec<FactLog>| {
-            let at_end = rows
-                .iter()
-                .any(|f| rules::same_float(f.timestamp, end) && start < end);
-            let before = rows.iter().any(|f| f.timestamp < start);
-            match (at_end, before) {
-                (true, _) => " (a row at end_time: the window's end is exclusive)",
-                (_, true) => " (a row before start_time: the window's start is inclusive)",
-                _ => "",
+        // The usual cause, said where it shows (a row at the end, say).
+        let cause = match (&h, &m) {
+            (Ok(h), Ok(m)) => {
+                let rows: Vec<(&str, f64)> =
+                    h.iter().map(|f| (f.run_id.as_str(), f.timestamp)).collect();
+                let expected: Vec<f64> = m.iter().map(|f| f.timestamp).collect();
+                super::cause::of_timespan(&rows, &expected, run_id, start, end)
             }
+            _ => None,
         };
-        let hint = h.as_ref().map_or("", outside);
         self.compare_read(&call, h, m, |r, h, m| rename_facts(r, h, m))
-            .map_err(|mut failure| {
-                failure.what.push_str(hint);
-                failure
-            })
+            .map_err(|failure| failure.because(cause))
     }
 
     pub fn summary(&self, run_id: &str) -> Verdict {

@@ -22,6 +22,29 @@ pub(crate) fn printable(text: &str) -> String {
 const LINE_CAP: usize = 4096;
 const MESSAGE_CAP: usize = 1 << 20;
 
+/// The most a failure's whole call log keeps: 16 MiB; past it, the earliest calls go first,
+/// and a line says how many.
+pub(crate) const CALLS_BOUND: usize = 16 << 20;
+
+/// A call log made printable and kept within [`CALLS_BOUND`], its latest calls kept.
+pub(crate) fn bounded_calls(calls: Vec<String>) -> Vec<String> {
+    let mut kept: Vec<String> = Vec::new();
+    let mut size = 0;
+    for call in calls.iter().rev() {
+        size += call.len();
+        if size > CALLS_BOUND {
+            let left = calls.len() - kept.len();
+            kept.push(format!(
+                "… {left} earlier calls left out (the log is kept to 16 MiB)"
+            ));
+            break;
+        }
+        kept.push(printable(call));
+    }
+    kept.reverse();
+    kept
+}
+
 /// A message a person can read: a long line cut in its middle, the whole cut after 1 MiB; each
 /// cut says how much it left out. A harbor's 100 MB value never makes a 1 GB report.
 pub(crate) fn bounded(message: &str) -> String {

@@ -37,8 +37,14 @@ struct Result<'a> {
     status: &'static str,
     clause: &'a str,
     duration_ms: f64,
+    /// The usual cause, when the kit could tell; failures with the same cause are one defect.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cause: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<&'a str>,
+    /// Every call that led to a failure, arguments and results whole.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    calls: &'a [String],
 }
 
 /// Now, as RFC 3339 in UTC (`2026-11-25T18:04:05Z`).
@@ -92,7 +98,9 @@ impl Report {
                     status: self.status(r),
                     clause: &r.clause,
                     duration_ms: r.duration_ms,
+                    cause: r.cause(),
                     message: r.message.as_deref(),
+                    calls: &r.calls,
                 })
                 .collect(),
         };

@@ -60,6 +60,9 @@ pub struct CheckResult {
     pub duration_ms: f64,
     /// For a failure: the clause, what went wrong, the diff and the calls; for a skip: why.
     pub message: Option<String>,
+    /// For a failure: every call that led there, arguments and results whole (`--log-dir`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<String>,
 }
 
 /// All results of one suite run.
@@ -106,12 +109,26 @@ impl CheckResult {
             outcome,
             duration_ms: ms(took),
             message: message.map(|m| bound::bounded(&bound::printable(&m))),
+            calls: Vec::new(),
         }
+    }
+
+    /// The same result, with every call that led to it (see [`CheckResult::calls`]), within
+    /// [`bound::CALLS_BOUND`] in all.
+    pub(crate) fn with_calls(mut self, calls: Vec<String>) -> Self {
+        self.calls = bound::bounded_calls(calls);
+        self
     }
 
     /// A failure that fails the certification.
     pub fn is_required_failure(&self) -> bool {
         self.outcome == Outcome::Failed && self.level == Level::Required
+    }
+
+    /// The usual cause of the failure, when the kit could tell: the `cause:` line of its message.
+    pub fn cause(&self) -> Option<&str> {
+        let message = self.message.as_deref()?;
+        message.lines().find_map(|l| l.strip_prefix("cause:   "))
     }
 
     /// What went wrong, in one line: the `failure:` line of its message.
@@ -246,12 +263,12 @@ impl Report {
     }
 
     /// As [`Report::to_text`] without the table, for a terminal that showed each result as it
-    /// came. Failures with the same first difference are shown once, with the checks they fail.
+    /// came. Failures with the same cause (or, without one, the same first difference) are one
+    /// defect, shown once with the checks it fails; the first two defects are shown
+    /// in full, the others by their clause, what went wrong and the command that shows them whole.
     pub fn to_text_after_progress(&self) -> String {
         let mut out = String::new();
-        let not_passed: Vec<&CheckResult> = self
-            .results
-            .iter()
+        let mut not_passed: Vec<&CheckResult> = (self.results.iter())
             .filter(|r| r.outcome != Outcome::Passed)
             .collect();
         // What fails the certification first, then warnings, then skips.
@@ -260,16 +277,12 @@ impl Report {
             "warned" => 1,
             _ => 2,
         };
-        let mut not_passed = not_passed;
         not_passed.sort_by_key(rank);
+        let any_failed = not_passed.iter().any(|r| self.status(r) == "failed");
         let mut shown: Vec<String> = Vec::new();
-        // Only failures are grouped: a skip says its own reason.
-        let root_of = |r: &CheckResult| match r.outcome {
-            Outcome::Failed => root_difference(r),
-            _ => String::new(),
-        };
+        let mut in_full = 0;
         for r in &not_passed {
-            let root = root_of(r);
+            let root = defect(r);
             if !root.is_empty() && shown.contains(&root) {
                 continue;
             }
@@ -278,61 +291,84 @@ impl Report {
                 let _ = writeln!(out, "\n--- skipped {} ({:?}): {message}", r.id, r.level);
                 continue;
             }
-            let _ = writeln!(
-                out,
-                "\n--- {} {} ({:?})\n{}",
-                self.status(r),
-                r.id,
-                r.level,
-                brief(message)
-            );
+            let full = in_full < SHOWN_IN_FULL && (self.status(r) == "failed" || !any_failed);
+            let body = match full {
+                true => brief(message),
+                false => headline(message),
+            };
+            in_full += usize::from(full);
+            let (status, id, level) = (self.status(r), &r.id, r.level);
+            let _ = writeln!(out, "\n--- {status} {id} ({level:?})\n{body}");
             let same: Vec<String> = (not_passed.iter())
-                .filter(|o| o.id != r.id && !root.is_empty() && root_of(o) == root)
+                .filter(|o| o.id != r.id && !root.is_empty() && defect(o) == root)
                 .map(|o| format!("{} ({})", o.id, self.status(o)))
                 .collect();
             if !same.is_empty() {
                 let list = crate::toolkit::shorten(&same.join(", "), 600, 0);
-                let _ = writeln!(
-                    out,
-                    "the same difference is in {} more {}: {list}",
-                    same.len(),
-                    if same.len() == 1 { "check" } else { "checks" }
-                );
+                let what = match r.cause() {
+                    Some(_) => "cause",
+                    None => "difference",
+                };
+                let (n, checks) = (same.len(), if same.len() == 1 { "check" } else { "checks" });
+                let _ = writeln!(out, "the same {what} fails {n} more {checks}: {list}");
             }
             shown.push(root);
         }
-        let failing: Vec<&CheckResult> = self
-            .results
-            .iter()
+        let failing: Vec<&CheckResult> = (self.results.iter())
             .filter(|r| r.outcome == Outcome::Failed)
             .collect();
         if !failing.is_empty() {
             out.push_str("\nshort summary:\n");
             let mut said: Vec<String> = Vec::new();
             for r in &failing {
-                let root = root_difference(r);
-                let same: Vec<&str> = (failing.iter())
-                    .filter(|o| !root.is_empty() && root_difference(o) == root)
-                    .map(|o| o.id.as_str())
+                let root = defect(r);
+                let same: Vec<String> = (failing.iter())
+                    .filter(|o| !root.is_empty() && defect(o) == root)
+                    .map(|o| match self.status(o) {
+                        "failed" => o.id.clone(),
+                        status => format!("{} ({status})", o.id),
+                    })
                     .collect();
                 if same.len() > 1 {
                     if !said.contains(&root) {
-                        let _ = writeln!(
-                            out,
-                            "  the same difference fails {} checks: {}",
-                            same.len(),
-                            same.join(", ")
-                        );
+                        let why = r.cause().map(|c| format!(" ({c})")).unwrap_or_default();
+                        let (n, ids) = (same.len(), same.join(", "));
+                        let _ = writeln!(out, "  one defect{why} fails {n} checks: {ids}");
                         said.push(root);
                     }
                     continue;
                 }
-                let first = crate::toolkit::shorten(r.first_difference(), 160, 0);
+                let first = r.cause().unwrap_or(r.first_difference());
+                let first = crate::toolkit::shorten(first, 160, 0);
                 let _ = writeln!(out, "  {} {} - {first}", self.status(r), r.id);
             }
         }
         let _ = writeln!(out, "\n{}", self.verdict_line());
         out
+    }
+}
+
+/// How many defects a text report shows in full; the others in a few lines each (`--log-dir`,
+/// `--json` and the `reproduce:` command show them whole).
+const SHOWN_IN_FULL: usize = 2;
+
+/// A failure in a few lines: its clause, what went wrong, its cause and how to see it whole.
+fn headline(message: &str) -> String {
+    let kept = ["clause:", "failure:", "cause:", "reproduce:"];
+    let mut out: Vec<String> = (message.lines())
+        .filter(|l| kept.iter().any(|k| l.starts_with(k)))
+        .map(|l| crate::toolkit::shorten(l, 240, 0))
+        .collect();
+    out.push("(the diff and calls: run the reproduce command, or see --log-dir / --json)".into());
+    out.join("\n")
+}
+
+/// The defect a failure shows: its cause, when the kit could tell; else its first difference.
+fn defect(r: &CheckResult) -> String {
+    match (r.outcome, r.cause()) {
+        (Outcome::Failed, Some(cause)) => format!("cause: {cause}"),
+        (Outcome::Failed, None) => root_difference(r),
+        _ => String::new(),
     }
 }
 
@@ -430,10 +466,43 @@ mod tests {
             Report::new("h", results, Duration::ZERO, false, Vec::new()).to_text_after_progress();
         assert_eq!(text.matches("the store is torn").count(), 1, "{text}");
         assert!(
-            text.contains("the same difference is in 1 more check"),
+            text.contains("the same difference fails 1 more check"),
             "{text}"
         );
         assert_eq!(text.matches("--- skipped").count(), 2, "{text}");
+    }
+
+    /// One cause in different words is one defect; past the first two defects, a failure is
+    /// shown by its headline only.
+    #[test]
+    fn one_defect_by_its_cause_and_later_defects_brief() {
+        let checks = crate::suite::all_checks();
+        let failed = |i: usize, what: &str, cause: &str| {
+            let cause = match cause {
+                "" => String::new(),
+                c => format!("cause:   {c}\n"),
+            };
+            let message = format!(
+                "clause:  x\nfailure: {what}\n{cause}diff (- what the contract expects, + what the harbor gave):\n- 1\n+ 2{what}\ncalls that led here (last 1 of 1):\n  #1 [check thread] init_db() -> Ok(())\nreproduce: limani certify --only {i}"
+            );
+            CheckResult::new(&checks[i], Outcome::Failed, Duration::ZERO, Some(message))
+        };
+        let results = vec![
+            failed(0, "a", "a row at end_time"),
+            failed(1, "b", "a row at end_time"),
+            failed(2, "c", ""),
+            failed(3, "d", ""),
+            failed(4, "e", ""),
+        ];
+        let text =
+            Report::new("h", results, Duration::ZERO, false, Vec::new()).to_text_after_progress();
+        assert!(text.contains("the same cause fails 1 more check"), "{text}");
+        assert_eq!(text.matches("calls that led here").count(), 2, "{text}");
+        assert_eq!(text.matches("reproduce: ").count(), 4, "{text}");
+        assert!(
+            text.contains("one defect (a row at end_time) fails 2 checks"),
+            "{text}"
+        );
     }
 
     #[test]

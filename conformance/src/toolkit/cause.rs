@@ -1,0 +1,157 @@
+//! The usual causes of a difference, named so that a report can say one defect once: a row at
+//! the end of a timespan, floats kept in single precision, strings cut short. A diagnosis, not
+//! a rule: the rules are in `model::rules`, and a difference with no usual cause has none here.
+
+use limani_contract::Exact;
+
+use crate::model::rules::same_float;
+
+const SINGLE_PRECISION: &str =
+    "floats kept in single precision (f32, a 4-byte REAL): keep all 64 bits";
+
+/// What a timespan read most likely did wrong: `rows` are the (run id, timestamp) pairs the
+/// harbor gave, `expected` the timestamps the contract gives (may be empty when not known).
+pub fn of_timespan(
+    rows: &[(&str, f64)],
+    expected: &[f64],
+    run_id: &str,
+    start: f64,
+    end: f64,
+) -> Option<&'static str> {
+    if rows.iter().any(|(run, _)| *run != run_id) {
+        return Some("rows of another run: a timespan reads one run");
+    }
+    // Every row on the f32 grid while the times asked about are not: a 4-byte store.
+    let single = |t: f64| same_float(f64::from(t as f32), t);
+    let asked = expected
+        .iter()
+        .chain([&start, &end])
+        .filter(|t| t.is_finite());
+    if !rows.is_empty()
+        && rows.iter().all(|(_, t)| single(*t))
+        && asked.clone().any(|t| !single(*t))
+    {
+        return Some(SINGLE_PRECISION);
+    }
+    if rows.iter().any(|(_, t)| same_float(*t, end) && *t >= start) {
+        return Some("a row at end_time: the window's end is exclusive");
+    }
+    if rows.iter().any(|(_, t)| *t < start) {
+        return Some("a row before start_time: the window's start is inclusive");
+    }
+    if rows.iter().any(|(_, t)| *t > end) {
+        return Some("a row after end_time: the window ends at end_time");
+    }
+    let has = |t: f64| rows.iter().any(|(_, r)| same_float(*r, t));
+    if expected.iter().any(|t| same_float(*t, start) && !has(*t)) {
+        return Some("the row at start_time is missing: the window's start is inclusive");
+    }
+    if rows.windows(2).any(|w| w[0].1 > w[1].1) {
+        return Some("rows out of timestamp order: a timespan lists its rows by time");
+    }
+    None
+}
+
+/// What the first differing value of two documents most likely went through, when it is one
+/// of the usual lossy stores: single precision, microseconds, a float for an integer, a cut.
+pub fn of_values(expected: &Exact, actual: &Exact) -> Option<&'static str> {
+    let (e, a) = first_difference(expected, actual)?;
+    match (e, a) {
+        (Exact::Float(e), Exact::Float(a)) if same_float(f64::from(*e as f32), *a) => {
+            Some(SINGLE_PRECISION)
+        }
+        (Exact::Float(e), Exact::Float(a)) if same_float((e * 1e6).round() / 1e6, *a) => {
+            Some("times rounded to microseconds (a timestamp type): keep the float's every bit")
+        }
+        (Exact::Int(_), Exact::Float(_)) => {
+            Some("an integer read back as a float: keep JSON numbers as they were written")
+        }
+        (Exact::Int(e), Exact::Int(a))
+            if e.len() > 15 && e.parse::<f64>().ok() == a.parse::<f64>().ok() =>
+        {
+            Some("a big integer passed through a float: keep JSON integers as text or i64")
+        }
+        (Exact::Str(e), Exact::Str(a)) if a.len() < e.len() && e.starts_with(a.as_str()) => {
+            Some("a string cut short: keep text whole (no VARCHAR(n), no cut)")
+        }
+        _ => None,
+    }
+}
+
+/// The first pair of leaves where two documents differ, keys matched by name.
+fn first_difference<'a>(e: &'a Exact, a: &'a Exact) -> Option<(&'a Exact, &'a Exact)> {
+    match (e, a) {
+        (Exact::List(es), Exact::List(as_)) => {
+            let inner = es.iter().zip(as_).find_map(|(e, a)| first_difference(e, a));
+            inner.or_else(|| (es.len() != as_.len()).then_some((e, a)))
+        }
+        (Exact::Object(es), Exact::Object(_)) => es.iter().find_map(|(key, e)| match a.get(key) {
+            Some(a) => first_difference(e, a),
+            None => Some((e, &Exact::Null)),
+        }),
+        (Exact::Float(x), Exact::Float(y)) if same_float(*x, *y) => None,
+        _ if e == a => None,
+        _ => Some((e, a)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(text: &str) -> Exact {
+        Exact::parse(text).unwrap()
+    }
+
+    #[test]
+    fn lossy_stores_are_named() {
+        let t = 1769462954.5272543_f64;
+        let cases = [
+            (
+                format!("{{\"t\": {t:?}}}"),
+                format!("{{\"t\": {:?}}}", f64::from(t as f32)),
+                "single precision",
+            ),
+            (
+                format!("{{\"t\": {t:?}}}"),
+                format!("{{\"t\": {:?}}}", (t * 1e6).round() / 1e6),
+                "microseconds",
+            ),
+            (
+                "[1, 9223372036854775807]".into(),
+                "[1, 9223372036854775808]".into(),
+                "through a float",
+            ),
+            (
+                "{\"n\": 3}".into(),
+                "{\"n\": 3.0}".into(),
+                "integer read back as a float",
+            ),
+            ("[\"abcdef\"]".into(), "[\"abc\"]".into(), "cut short"),
+        ];
+        for (e, a, said) in cases {
+            let cause = of_values(&doc(&e), &doc(&a));
+            assert!(
+                cause.is_some_and(|c| c.contains(said)),
+                "{e} vs {a}: {cause:?}"
+            );
+        }
+        assert_eq!(of_values(&doc("{\"a\": 1}"), &doc("{\"a\": 2}")), None);
+        assert_eq!(of_values(&doc("[1.5]"), &doc("[1.5]")), None);
+    }
+
+    #[test]
+    fn timespan_causes_are_named() {
+        let run = "r";
+        let at_end = of_timespan(&[(run, 1.0), (run, 2.0)], &[1.0], run, 1.0, 2.0);
+        assert!(at_end.unwrap().contains("end is exclusive"));
+        let missing = of_timespan(&[(run, 1.5)], &[1.0, 1.5], run, 1.0, 2.0);
+        assert!(missing.unwrap().contains("start is inclusive"));
+        let other = of_timespan(&[("s", 1.5)], &[], run, 1.0, 2.0);
+        assert!(other.unwrap().contains("another run"));
+        assert_eq!(of_timespan(&[(run, 1.0)], &[1.0], run, 1.0, 2.0), None);
+        let t = 1769463073.25_f64;
+        let single = of_timespan(&[(run, f64::from(t as f32))], &[], run, t, t + 1.0);
+        assert!(single.unwrap().contains("single precision"));
+    }
+}
