@@ -19,6 +19,8 @@ TARGETS:
   postgres://URL           the reference PostgreSQL harbor on that server (a fresh schema, dropped after)
   postgres:docker          ... on a new container through testcontainers ($LIMANI_POSTGRES_IMAGE)
   postgres:local           ... on a throwaway local cluster (initdb/pg_ctl)
+  postgres-async://URL     the async reference PostgreSQL harbor (tokio-postgres, deadpool);
+                           also postgres-async:docker, postgres-async:local
   python:MODULE:CLASS      a Python harbor class, built as Class(config) (--python-path, --config)
   entry-point:NAME         a Python harbor registered in the entry-point group chaos.limanis
   exec:COMMAND             any program that speaks docs/bridge-protocol.md on stdin/stdout
@@ -184,6 +186,8 @@ pub enum Target {
     SqliteFile(PathBuf),
     /// A PostgreSQL URL, `docker` or `local` (a fresh schema is used and dropped).
     Postgres(String),
+    /// The async reference PostgreSQL harbor (tokio-postgres, a deadpool pool): as `Postgres`.
+    PostgresAsync(String),
     Python(String),
     EntryPoint(String),
     Exec(String),
@@ -200,6 +204,10 @@ impl std::fmt::Display for Target {
                 f.write_str(&without_passwords(which))
             }
             Target::Postgres(which) => write!(f, "postgres:{which}"),
+            Target::PostgresAsync(which) => match which.strip_prefix("postgres:") {
+                Some(url) => write!(f, "postgres-async:{}", without_passwords(url)),
+                None => write!(f, "postgres-async:{which}"),
+            },
             Target::Python(class) => write!(f, "python:{class}"),
             Target::EntryPoint(name) => write!(f, "entry-point:{name}"),
             Target::Exec(command) => write!(f, "exec:{command}"),
@@ -274,6 +282,10 @@ fn target(text: &str) -> Result<Target, String> {
         ("postgres" | "postgresql", "docker" | "local") => Ok(Target::Postgres(rest.to_owned())),
         ("postgres" | "postgresql", url) if url.starts_with("//") => {
             Ok(Target::Postgres(text.to_owned()))
+        }
+        ("postgres-async", "docker" | "local") => Ok(Target::PostgresAsync(rest.to_owned())),
+        ("postgres-async", url) if url.starts_with("//") => {
+            Ok(Target::PostgresAsync(format!("postgres:{url}")))
         }
         ("python", class) => match class.split_once(':') {
             Some((m, c)) if !m.is_empty() && !c.is_empty() => Ok(Target::Python(class.to_owned())),

@@ -101,6 +101,7 @@ fn harbor_command(c: &Certify) -> Result<Option<HarborCommand>, String> {
         | Target::SqliteMemory
         | Target::SqliteFile(_)
         | Target::Postgres(_)
+        | Target::PostgresAsync(_)
         | Target::Reference => return Ok(None),
         Target::Python(class) => python::command(
             &PythonHarbor::Class(class.clone()),
@@ -125,6 +126,36 @@ fn timed(command: &mut HarborCommand, c: &Certify) {
     command.call_timeout = c.timeout + Duration::from_secs(1);
     // Starting may take as long as a call may (a slow import, a server to reach).
     command.start_timeout = command.start_timeout.max(c.timeout);
+}
+
+/// A PostgreSQL server (`docker`, `local` or a URL) and a fresh store on it, both removed on
+/// Ctrl-C as at the end.
+fn postgres_store(which: &str) -> Result<(Arc<PgServer>, Arc<PgStore>), (u8, String)> {
+    let server = match which {
+        "docker" => PgServer::docker(),
+        "local" => PgServer::local(),
+        url => reference::postgres::wait_ready(url, Duration::from_secs(10))
+            .map(|()| PgServer::at(url)),
+    }
+    .map_err(|e| {
+        (
+            1,
+            format!("no PostgreSQL server: {}", args::without_passwords(&e)),
+        )
+    })?;
+    eprintln!(
+        "limani: PostgreSQL from {}",
+        args::without_passwords(server.origin())
+    );
+    let store = Arc::new(PgStore::fresh(server.url()).map_err(|e| (1, e.to_string()))?);
+    let server = Arc::new(server);
+    // Weak: the registry must not keep them alive past a normal end.
+    let (kept_store, kept_server) = (Arc::downgrade(&store), Arc::downgrade(&server));
+    interrupt::on_interrupt(move || {
+        kept_store.upgrade().inspect(|store| store.teardown());
+        kept_server.upgrade().inspect(|server| server.teardown());
+    });
+    Ok((server, store))
 }
 
 /// The suite for the target; Err(exit status, message) when it cannot be certified at all.
@@ -193,32 +224,39 @@ pub(crate) fn suite_for(c: &Certify) -> Result<Suite, (u8, String)> {
                 false => suite,
             }
         }
-        (Target::Postgres(which), None) => {
-            let server = match which.as_str() {
-                "docker" => PgServer::docker(),
-                "local" => PgServer::local(),
-                url => reference::postgres::wait_ready(url, Duration::from_secs(10))
-                    .map(|()| PgServer::at(url)),
-            }
-            .map_err(|e| (1, format!("no PostgreSQL server: {e}")))?;
-            eprintln!("limani: PostgreSQL from {}", server.origin());
-            let store = Arc::new(PgStore::fresh(server.url()).map_err(|e| (1, e.to_string()))?);
-            let server = Arc::new(server);
-            // Weak: the registry must not keep them alive past a normal end.
-            let (kept_store, kept_server) = (Arc::downgrade(&store), Arc::downgrade(&server));
-            interrupt::on_interrupt(move || {
-                kept_store.upgrade().inspect(|store| store.teardown());
-                kept_server.upgrade().inspect(|server| server.teardown());
-            });
+        (Target::Postgres(which) | Target::PostgresAsync(which), None) => {
+            let (server, store) = postgres_store(which)?;
             let (open, reopen) = (store.clone(), store);
-            let suite = Suite::new(move || {
-                let _server = &server; // the server lives as long as the suite
-                open.open().expect("open the PostgreSQL harbor")
-            });
+            let asynchronous = matches!(c.target, Target::PostgresAsync(_));
+            let suite = match asynchronous {
+                false => Suite::new(move || {
+                    let _server = &server; // the server lives as long as the suite
+                    open.open().expect("open the PostgreSQL harbor")
+                }),
+                true => Suite::new_async(move || {
+                    let (_server, open) = (server.clone(), open.clone());
+                    async move {
+                        open.open_async()
+                            .await
+                            .expect("open the async PostgreSQL harbor")
+                    }
+                }),
+            };
             let suite = suite.revision(c.revision);
-            match c.reopen {
-                true => suite.reopen(move || reopen.open().expect("reopen the PostgreSQL harbor")),
-                false => suite,
+            match (c.reopen, asynchronous) {
+                (false, _) => suite,
+                (true, false) => {
+                    suite.reopen(move || reopen.open().expect("reopen the PostgreSQL harbor"))
+                }
+                (true, true) => suite.reopen_async(move || {
+                    let reopen = reopen.clone();
+                    async move {
+                        reopen
+                            .open_async()
+                            .await
+                            .expect("reopen the async PostgreSQL harbor")
+                    }
+                }),
             }
         }
         (Target::Memory, None) => Suite::new(conformance::MemoryLimani::new).revision(c.revision),
@@ -435,7 +473,10 @@ fn cookbook_links(report: &conformance::Report) -> String {
 
 /// The first `--only` or `--skip` id that names no check and no group.
 fn unknown_ids(c: &Certify) -> Option<String> {
-    let checks = conformance::suite::all_checks();
+    let mut checks = conformance::suite::all_checks();
+    if let Target::PostgresAsync(_) = c.target {
+        checks.extend(conformance::suite::async_checks());
+    }
     let known = |id: &str| checks.iter().any(|k| k.id == id || k.group == id);
     let flags = c
         .only

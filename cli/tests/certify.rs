@@ -220,6 +220,38 @@ fn postgres_targets_certify_the_postgres_harbor() {
     assert_eq!(code, 2, "{stderr}");
 }
 
+/// `postgres-async:` certifies the async PostgreSQL harbor, its async-only checks with the
+/// others; a URL's password is never printed.
+#[test]
+fn the_postgres_async_target_certifies_the_async_harbor() {
+    let args = [
+        "certify",
+        "postgres-async:local",
+        "--only",
+        "lifecycle",
+        "--only",
+        "tasks",
+    ];
+    let (code, stdout, stderr) = limani(&args);
+    if code != 0 && stderr.contains("no PostgreSQL server") {
+        return reference::unavailable("postgres", &stderr);
+    }
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    for check in [
+        "tasks::one_thread_runtime",
+        "tasks::cancelled_writes_all_or_nothing",
+    ] {
+        assert!(stderr.contains(&format!("passed  {check}")), "{stderr}");
+    }
+    let url = "postgres-async://kit:s3cret@127.0.0.1:9/none";
+    let (code, stdout, stderr) = limani(&["certify", url, "--only", "tasks"]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        !format!("{stdout}{stderr}").contains("s3cret"),
+        "{stdout}\n{stderr}"
+    );
+}
+
 #[test]
 fn malformed_property_settings_are_one_clear_error() {
     for (name, value) in [

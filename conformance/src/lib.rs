@@ -22,3 +22,10 @@ pub use limani_contract::{ErrorKind, Exact, Json, Limani, LimaniError, Result, R
 pub use model::MemoryLimani;
 pub use suite::{harness, harness_with, run_all, CheckResult, Outcome, Report, Suite};
 pub use toolkit::{Check, Level};
+
+#[cfg(feature = "tokio")]
+pub use limani_contract::AsyncLimani;
+#[cfg(feature = "tokio")]
+pub use suite::{harness_async, run_all_async};
+#[cfg(feature = "tokio")]
+pub use toolkit::tasks::Yielding;

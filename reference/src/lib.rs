@@ -5,7 +5,7 @@
 pub mod postgres;
 pub mod sqlite;
 
-pub use postgres::{PgServer, PgStore, PostgresLimani};
+pub use postgres::{AsyncPostgresLimani, PgServer, PgStore, PostgresLimani};
 pub use sqlite::SqliteLimani;
 
 /// An update that changed no row was for an unknown run.

@@ -72,6 +72,57 @@ fn the_whole_suite_passes_on_a_local_postgres_cluster() {
     }
 }
 
+/// The async harbor over one fresh store, through `Suite::new_async`: every check, the
+/// property part and the async-only `tasks` checks, as for the sync harbor.
+fn async_passes_everything(server: &PgServer) {
+    let started = Instant::now();
+    let store = Arc::new(PgStore::fresh(server.url()).unwrap());
+    let again = store.clone();
+    let report = Suite::new_async(move || {
+        let store = store.clone();
+        async move { store.open_async().await.unwrap() }
+    })
+    .reopen_async(move || {
+        let store = again.clone();
+        async move { store.open_async().await.unwrap() }
+    })
+    .name(format!("async postgres ({})", server.origin()))
+    .run();
+    let not_passed: Vec<_> = (report.results.iter())
+        .filter(|r| r.outcome != Outcome::Passed)
+        .map(|r| r.id.as_str())
+        .collect();
+    let expected = [
+        "lifecycle::connect_answers_the_logbooks_status_query",
+        "durability::acknowledged_writes_survive_a_crash",
+    ];
+    assert_eq!(not_passed, expected, "{}", report.to_text());
+    assert!(report
+        .results
+        .iter()
+        .any(|r| r.id == "tasks::one_thread_runtime"));
+    println!(
+        "run_all_async on PostgreSQL ({}): {} checks in {:.1} s",
+        server.origin(),
+        report.results.len(),
+        started.elapsed().as_secs_f64()
+    );
+}
+
+#[test]
+fn the_async_harbor_passes_everything_in_a_container() {
+    if let Some(server) = server("testcontainers", PgServer::docker) {
+        async_passes_everything(&server);
+    }
+}
+
+#[test]
+fn the_async_harbor_passes_everything_on_a_local_cluster() {
+    if let Some(server) = server("a local cluster", PgServer::local) {
+        async_passes_everything(&server);
+    }
+}
+
 fn fails(server: &PgServer, json: JsonColumn, time: TimeColumn, checks: &[&str]) {
     for check in checks {
         let report = suite(server, json, time).only(*check).run();

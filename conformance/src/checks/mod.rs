@@ -12,6 +12,8 @@ mod queue;
 mod records;
 mod run_data;
 mod summary;
+#[cfg(feature = "tokio")]
+pub(crate) mod tasks;
 mod timespan;
 
 use crate::error::Result;

@@ -44,6 +44,8 @@ pub struct Suite {
     on_result: Option<OnResult>,
     strict: bool,
     custom: Vec<Check>,
+    #[cfg(feature = "tokio")]
+    pub(super) tasks: Option<super::AsyncParts>,
 }
 
 /// True when `id` is `pattern` or inside the group `pattern`.
@@ -72,6 +74,8 @@ impl Suite {
             on_result: None,
             strict: false,
             custom: Vec::new(),
+            #[cfg(feature = "tokio")]
+            tasks: None,
         }
     }
 
@@ -93,9 +97,13 @@ impl Suite {
         self
     }
 
-    /// The time limit of each check (default 30 s).
+    /// The time limit of each check (default 30 s); an async harbor's calls get a third of it.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        #[cfg(feature = "tokio")]
+        if let Some(tasks) = &self.tasks {
+            tasks.set_call_timeout(timeout / 3);
+        }
         self
     }
 
@@ -194,10 +202,24 @@ impl Suite {
         self
     }
 
+    /// Every check of this suite: the kit's, the async ones for an async harbor, the harbor's own.
+    fn every_check(&self) -> Vec<Check> {
+        #[cfg(feature = "tokio")]
+        let async_checks = match self.tasks {
+            Some(_) => crate::checks::tasks::checks(),
+            None => Vec::new(),
+        };
+        #[cfg(not(feature = "tokio"))]
+        let async_checks = Vec::new();
+        (crate::checks::all().into_iter())
+            .chain(async_checks)
+            .chain(self.custom.iter().copied())
+            .collect()
+    }
+
     /// The checks this suite will run, in order.
     pub fn checks(&self) -> Vec<Check> {
-        (crate::checks::all().into_iter())
-            .chain(self.custom.iter().copied())
+        (self.every_check().into_iter())
             .filter(|c| self.only.is_empty() || self.only.iter().any(|p| matches(c.id, p)))
             .filter(|c| !self.skip.iter().any(|p| matches(c.id, p)))
             .collect()
@@ -211,6 +233,11 @@ impl Suite {
             crashable: self.crashable,
             property: self.property.clone(),
             reproduce: self.reproduce.clone(),
+            #[cfg(feature = "tokio")]
+            tasks: self
+                .tasks
+                .as_ref()
+                .map(|t| (t.factory.clone(), t.call_timeout())),
         }
     }
 
@@ -232,12 +259,10 @@ impl Suite {
         // What counts for the certification and was left out by `only` or `skip`.
         let ran: Vec<&str> = self.checks().iter().map(|c| c.id).collect();
         let counts = |c: &Check| self.strict || c.level == Level::Required;
-        let not_run = (crate::checks::all()
-            .into_iter()
-            .chain(self.custom.iter().copied()))
-        .filter(|c| counts(c) && !ran.contains(&c.id))
-        .map(|c| c.id.to_owned())
-        .collect();
+        let not_run = (self.every_check().into_iter())
+            .filter(|c| counts(c) && !ran.contains(&c.id))
+            .map(|c| c.id.to_owned())
+            .collect();
         Report::new(&self.name, results, started.elapsed(), self.strict, not_run)
     }
 

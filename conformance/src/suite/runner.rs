@@ -22,6 +22,9 @@ pub(crate) struct Settings {
     pub crashable: bool,
     pub property: crate::property::Settings,
     pub reproduce: String,
+    /// The async harbor's factory, for an async suite (`Suite::new_async`).
+    #[cfg(feature = "tokio")]
+    pub tasks: Option<(crate::toolkit::tasks::TaskFactory, Duration)>,
 }
 
 /// The full failure message: clause, what, diff, calls, how to reproduce.
@@ -84,6 +87,8 @@ pub(crate) fn run_check(check: &Check, factory: &Factory, settings: &Settings) -
             settings.reopen.clone(),
             settings.property.clone(),
         );
+        #[cfg(feature = "tokio")]
+        let tasks = settings.tasks.clone();
         std::thread::Builder::new()
             .name(format!("limani check {}", check.id))
             .spawn(move || {
@@ -99,7 +104,10 @@ pub(crate) fn run_check(check: &Check, factory: &Factory, settings: &Settings) -
                     // The common preamble: the store exists before any check runs.
                     let ready = probe.init_db();
                     ready.map_err(|e| Failure::call("init_db (before the check)", &e))?;
-                    (check.run)(&Ctx::new(probe, &check, revision, reopen, property))
+                    let ctx = Ctx::new(probe, &check, revision, reopen, property);
+                    #[cfg(feature = "tokio")]
+                    let ctx = ctx.with_tasks(tasks);
+                    (check.run)(&ctx)
                 }));
                 let _ = done.send(outcome.unwrap_or_else(|p| {
                     Err(Failure::new(format!(

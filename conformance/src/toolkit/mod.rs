@@ -7,6 +7,8 @@ pub mod failure;
 pub mod probe;
 pub mod sample;
 pub mod settings;
+#[cfg(feature = "tokio")]
+pub mod tasks;
 pub mod twin;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -77,6 +79,8 @@ pub struct Ctx {
     reopen: Option<Reopen>,
     property: settings::Settings,
     prefix: String,
+    #[cfg(feature = "tokio")]
+    tasks: Option<(tasks::TaskFactory, std::time::Duration)>,
 }
 
 static NONCE: AtomicU64 = AtomicU64::new(0);
@@ -100,7 +104,27 @@ impl Ctx {
             reopen,
             property,
             prefix: format!("kit-{}-{nonce:x}", check.id.replace("::", "-")),
+            #[cfg(feature = "tokio")]
+            tasks: None,
         }
+    }
+
+    /// The same context, with the async harbor's factory and the time a call may take (for
+    /// the `tasks` checks).
+    #[cfg(feature = "tokio")]
+    pub(crate) fn with_tasks(
+        mut self,
+        tasks: Option<(tasks::TaskFactory, std::time::Duration)>,
+    ) -> Self {
+        self.tasks = tasks;
+        self
+    }
+
+    /// Makes async harbors of the kind under test, when it is an async harbor, and the time a
+    /// call may take.
+    #[cfg(feature = "tokio")]
+    pub fn tasks(&self) -> Option<&(tasks::TaskFactory, std::time::Duration)> {
+        self.tasks.as_ref()
     }
 
     /// The harbor under test, traced.

@@ -1,29 +1,32 @@
 //! `PostgresLimani`: the reference harbor on PostgreSQL. The same logical schema as the SQLite
 //! harbor, times as `double precision`, JSON as text, NUL-safe strings, one schema per store.
+//! [`AsyncPostgresLimani`] is the same harbor on tokio-postgres.
 
+mod asynchronous;
 mod read;
 pub mod server;
 mod sql;
 mod text;
+mod write;
 
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::unknown_if_none;
 use conformance::model::rules;
-use conformance::records::secrets_to_json;
 use conformance::Json;
 use conformance::{
     FactLog, HostId, Limani, LimaniError, NewFactLog, NewOperation, NewRun, NewSnapshot, Result,
-    RunData, RunStatus, SummaryStats,
+    RunData, SummaryStats,
 };
-use postgres::error::SqlState;
 use postgres::{Client, NoTls};
 
+pub use asynchronous::AsyncPostgresLimani;
 pub use server::PgServer;
 use sql::Sql;
 pub use sql::{JsonColumn, TimeColumn};
 use text::store;
+use write::Write;
 
 /// How many idle connections a harbor keeps.
 const IDLE: usize = 8;
@@ -60,6 +63,29 @@ impl Conn<'_> {
     fn discard(&mut self) {
         drop(self.client.take());
     }
+
+    fn run(&mut self, write: &Write) -> Result<u64> {
+        self.execute(write.sql, &write.params())
+            .map_err(|e| write.failed(e))
+    }
+
+    /// The id of the host that `host` creates, if it exists.
+    fn host_row(&mut self, host: &Write) -> Result<Option<HostId>> {
+        self.query_opt(Sql::HOST_ID, &host.params())
+            .map(write::host_id)
+            .map_err(|e| host.lookup_failed(e))
+    }
+
+    /// Runs `write`, which writes one row for the host `host_id`, and says why it wrote none.
+    fn write_for_host(&mut self, write: &Write, host_id: HostId) -> Result<()> {
+        match self.run(write)? {
+            1 => Ok(()),
+            _ => {
+                let run = self.query_opt(Sql::RUN_EXISTS, &[&store(write.run_id)]);
+                Err(write::missing_host(write, host_id, run))
+            }
+        }
+    }
 }
 
 impl Drop for Conn<'_> {
@@ -75,16 +101,6 @@ impl Drop for Conn<'_> {
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// Maps a failed statement: a broken foreign key means an unknown run; the rest is storage.
-fn pg_error(call: &str, run_id: &str, e: postgres::Error) -> LimaniError {
-    match e.code() {
-        Some(code) if *code == SqlState::FOREIGN_KEY_VIOLATION => LimaniError::UnknownRun {
-            run_id: run_id.to_owned(),
-        },
-        _ => LimaniError::storage(call, e),
-    }
 }
 
 impl PostgresLimani {
@@ -118,7 +134,7 @@ impl PostgresLimani {
                 let mut client =
                     Client::connect(&self.url, NoTls).map_err(|e| LimaniError::storage(call, e))?;
                 client
-                    .batch_execute(&format!("SET search_path TO {}", self.schema))
+                    .batch_execute(&Sql::search_path(&self.schema))
                     .map_err(|e| LimaniError::storage(call, e))?;
                 client
             }
@@ -129,39 +145,8 @@ impl PostgresLimani {
         })
     }
 
-    /// Why a row for a host of a run was not written: the run is unknown, or the host is not its own.
-    fn missing_host(
-        &self,
-        conn: &mut Client,
-        call: &str,
-        run_id: &str,
-        host_id: HostId,
-    ) -> LimaniError {
-        match conn.query_opt("SELECT 1 FROM runs WHERE id = $1", &[&store(run_id)]) {
-            Ok(Some(_)) => LimaniError::UnknownHost {
-                run_id: run_id.to_owned(),
-                host_id,
-            },
-            Ok(None) => LimaniError::UnknownRun {
-                run_id: run_id.to_owned(),
-            },
-            Err(e) => LimaniError::storage(call, e),
-        }
-    }
-
-    fn host_row(
-        &self,
-        conn: &mut Client,
-        call: &str,
-        run_id: &str,
-        name: &str,
-    ) -> Result<Option<HostId>> {
-        conn.query_opt(
-            "SELECT id FROM hosts WHERE run_id = $1 AND name = $2",
-            &[&store(run_id), &store(name)],
-        )
-        .map(|row| row.map(|r| r.get(0)))
-        .map_err(|e| LimaniError::storage(call, e))
+    fn execute(&self, write: &Write) -> Result<u64> {
+        self.conn(write.call)?.run(write)
     }
 }
 
@@ -179,53 +164,21 @@ impl Limani for PostgresLimani {
     /// Creates the schema and its tables if missing, under an advisory lock (concurrent DDL races in PostgreSQL).
     fn init_db(&self) -> Result<()> {
         let mut conn = self.conn("init_db")?;
-        let ddl = format!(
-            "BEGIN; SELECT pg_advisory_xact_lock(7340201); CREATE SCHEMA IF NOT EXISTS {0}; SET LOCAL search_path TO {0}; {1} COMMIT;",
-            self.schema, self.sql.schema
-        );
-        conn.batch_execute(&ddl).map_err(|e| {
-            conn.discard(); // its session may be left inside the failed transaction
-            LimaniError::storage("init_db", e)
-        })
+        conn.batch_execute(&self.sql.init(&self.schema))
+            .map_err(|e| {
+                conn.discard(); // its session may be left inside the failed transaction
+                LimaniError::storage("init_db", e)
+            })
     }
 
     fn create_run(&self, run: &NewRun) -> Result<String> {
-        rules::finite("start_time", run.start_time)?;
-        let secrets = run
-            .required_secrets
-            .as_ref()
-            .map(|s| secrets_to_json(s).into_string());
-        let inserted = self
-            .conn("create_run")?
-            .execute(
-                &self.sql.create_run,
-                &[
-                    &store(&run.run_id),
-                    &store(&run.run_id_human),
-                    &run.start_time,
-                    &run.hailer_info.to_string(),
-                    &secrets,
-                ],
-            )
-            .map_err(|e| pg_error("create_run", &run.run_id, e))?;
-        match inserted {
-            1 => Ok(run.run_id.clone()),
-            _ => Err(LimaniError::DuplicateRun {
-                run_id: run.run_id.clone(),
-            }),
-        }
+        let write = write::create_run(&self.sql, run)?;
+        write::created(run, self.execute(&write)?)
     }
 
     fn start_update_run(&self, run_id: &str, status: &str) -> Result<()> {
-        let status = RunStatus::parse(status)?;
-        let updated = self
-            .conn("start_update_run")?
-            .execute(
-                "UPDATE runs SET status = $1 WHERE id = $2",
-                &[&status.as_str(), &store(run_id)],
-            )
-            .map_err(|e| pg_error("start_update_run", run_id, e))?;
-        unknown_if_none(updated, run_id)
+        let write = write::start_update_run(run_id, status)?;
+        unknown_if_none(self.execute(&write)?, run_id)
     }
 
     fn end_run_update(
@@ -235,124 +188,39 @@ impl Limani for PostgresLimani {
         status: &str,
         summary: &Json,
     ) -> Result<()> {
-        let status = RunStatus::parse(status)?;
-        rules::finite("end_time", end_time)?;
-        let updated = self
-            .conn("end_run_update")?
-            .execute(
-                &self.sql.end_run,
-                &[
-                    &end_time,
-                    &status.as_str(),
-                    &summary.to_string(),
-                    &store(run_id),
-                ],
-            )
-            .map_err(|e| pg_error("end_run_update", run_id, e))?;
-        unknown_if_none(updated, run_id)
+        let write = write::end_run_update(&self.sql, run_id, end_time, status, summary)?;
+        unknown_if_none(self.execute(&write)?, run_id)
     }
 
     /// Race-free: a lookup, then `INSERT .. ON CONFLICT DO NOTHING RETURNING id`, then a lookup.
     fn get_or_create_host(&self, run_id: &str, host_name: &str) -> Result<HostId> {
-        const CALL: &str = "get_or_create_host";
-        let mut conn = self.conn(CALL)?;
-        if let Some(id) = self.host_row(&mut conn, CALL, run_id, host_name)? {
+        let host = write::host(run_id, host_name);
+        let mut conn = self.conn(host.call)?;
+        if let Some(id) = conn.host_row(&host)? {
             return Ok(id);
         }
         let created = conn
-            .query_opt(
-                "INSERT INTO hosts (run_id, name) VALUES ($1, $2) ON CONFLICT (run_id, name) DO NOTHING RETURNING id",
-                &[&store(run_id), &store(host_name)],
-            )
-            .map_err(|e| pg_error(CALL, run_id, e))?;
-        match created {
-            Some(row) => Ok(row.get(0)),
-            None => self
-                .host_row(&mut conn, CALL, run_id, host_name)?
-                .ok_or_else(|| {
-                    LimaniError::storage_message(
-                        CALL,
-                        "the host row vanished after a conflicting insert",
-                    )
-                }),
+            .query_opt(host.sql, &host.params())
+            .map_err(|e| host.failed(e))?;
+        match write::host_id(created) {
+            Some(id) => Ok(id),
+            None => conn.host_row(&host)?.ok_or_else(write::vanished_host),
         }
     }
 
     fn insert_operation(&self, op: &NewOperation) -> Result<()> {
-        const CALL: &str = "insert_operation";
-        rules::finite("duration", op.duration)?;
-        rules::finite("timestamp", op.timestamp)?;
-        let json = [
-            &op.logs,
-            &op.arguments,
-            &op.retry_stats,
-            &op.command_n_facts,
-        ]
-        .map(Json::as_str);
-        let mut conn = self.conn(CALL)?;
-        let inserted = conn
-            .execute(
-                &self.sql.insert_operation,
-                &[
-                    &store(&op.run_id),
-                    &op.host_id,
-                    &store(&op.op_hash),
-                    &store(&op.name),
-                    &op.changed,
-                    &op.success,
-                    &op.duration,
-                    &op.timestamp,
-                    &json[0],
-                    &store(&op.diff),
-                    &json[1],
-                    &json[2],
-                    &json[3],
-                ],
-            )
-            .map_err(|e| pg_error(CALL, &op.run_id, e))?;
-        match inserted {
-            1 => Ok(()),
-            _ => Err(self.missing_host(&mut conn, CALL, &op.run_id, op.host_id)),
-        }
+        let write = write::insert_operation(&self.sql, op)?;
+        self.conn(write.call)?.write_for_host(&write, op.host_id)
     }
 
     fn insert_snapshot(&self, s: &NewSnapshot) -> Result<()> {
-        const CALL: &str = "insert_snapshot";
-        rules::finite("timestamp", s.timestamp)?;
-        let mut conn = self.conn(CALL)?;
-        let inserted = conn
-            .execute(
-                &self.sql.insert_snapshot,
-                &[
-                    &store(&s.run_id),
-                    &s.host_id,
-                    &store(&s.stage),
-                    &s.timestamp,
-                    &s.metrics.to_string(),
-                ],
-            )
-            .map_err(|e| pg_error(CALL, &s.run_id, e))?;
-        match inserted {
-            1 => Ok(()),
-            _ => Err(self.missing_host(&mut conn, CALL, &s.run_id, s.host_id)),
-        }
+        let write = write::insert_snapshot(&self.sql, s)?;
+        self.conn(write.call)?.write_for_host(&write, s.host_id)
     }
 
     fn insert_fact_log(&self, f: &NewFactLog) -> Result<()> {
-        rules::finite("timestamp", f.timestamp)?;
-        self.conn("insert_fact_log")?
-            .execute(
-                &self.sql.insert_fact,
-                &[
-                    &store(&f.run_id),
-                    &f.timestamp,
-                    &store(&f.log_level),
-                    &store(&f.context),
-                    &store(&f.command),
-                ],
-            )
-            .map(drop)
-            .map_err(|e| pg_error("insert_fact_log", &f.run_id, e))
+        let write = write::insert_fact_log(&self.sql, f)?;
+        self.execute(&write).map(drop)
     }
 
     fn get_facts_for_timespan(
@@ -399,6 +267,11 @@ impl PgStore {
     /// A harbor on this store (call as often as needed: every harbor sees the same data).
     pub fn open(&self) -> Result<PostgresLimani> {
         PostgresLimani::open(&self.url, &self.schema)
+    }
+
+    /// An async harbor on this store.
+    pub async fn open_async(&self) -> Result<AsyncPostgresLimani> {
+        AsyncPostgresLimani::open(&self.url, &self.schema).await
     }
 
     /// A harbor on this store with other column types.

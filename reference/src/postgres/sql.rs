@@ -36,6 +36,34 @@ pub struct Sql {
 }
 
 impl Sql {
+    /// Whether a run exists.
+    pub const RUN_EXISTS: &str = "SELECT 1 FROM runs WHERE id = $1";
+    /// Sets the status of a run.
+    pub const START_UPDATE: &str = "UPDATE runs SET status = $1 WHERE id = $2";
+    /// The id of the host named `$2` of the run `$1`.
+    pub const HOST_ID: &str = "SELECT id FROM hosts WHERE run_id = $1 AND name = $2";
+    /// Creates the host named `$2` of the run `$1`, unless a concurrent call did.
+    pub const INSERT_HOST: &str = "INSERT INTO hosts (run_id, name) VALUES ($1, $2) ON CONFLICT (run_id, name) DO NOTHING RETURNING id";
+    /// What the summary of a run counts.
+    pub const SUMMARY: &str =
+        "SELECT changed, success, duration FROM operations WHERE run_id = $1 ORDER BY id";
+    /// The hosts of a run.
+    pub const HOSTS: &str =
+        "SELECT id, run_id, name, summary_json::text FROM hosts WHERE run_id = $1 ORDER BY id";
+
+    /// The statement that makes the quoted `schema` a session's own.
+    pub fn search_path(schema: &str) -> String {
+        format!("SET search_path TO {schema}")
+    }
+
+    /// One batch and transaction that creates the quoted `schema` and its tables under an advisory lock.
+    pub fn init(&self, schema: &str) -> String {
+        format!(
+            "BEGIN; SELECT pg_advisory_xact_lock(7340201); CREATE SCHEMA IF NOT EXISTS {schema}; SET LOCAL search_path TO {schema}; {} COMMIT;",
+            self.schema
+        )
+    }
+
     pub fn new(json: JsonColumn, time: TimeColumn) -> Sql {
         let (j, t) = (
             if json == JsonColumn::Jsonb {

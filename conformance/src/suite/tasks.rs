@@ -1,0 +1,133 @@
+//! Async harbors on tokio: [`Suite::new_async`], [`run_all_async`] and [`harness_async`]. Every
+//! check and the property part run against the harbor through
+//! [`OnTokio`](crate::toolkit::tasks::OnTokio) (each call a task of a runtime of the harbor's
+//! own), and the `tasks` checks against the harbor itself.
+
+use std::future::Future;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use limani_contract::AsyncLimani;
+
+use super::Suite;
+use crate::toolkit::tasks::{Boxed, OnTokio, TaskFactory, Tasks};
+
+/// What an async suite keeps: the harbor's factory and the time each call may take.
+pub(crate) struct AsyncParts {
+    pub factory: TaskFactory,
+    call_timeout_ms: Arc<AtomicU64>,
+}
+
+impl AsyncParts {
+    pub(crate) fn call_timeout(&self) -> Duration {
+        Duration::from_millis(self.call_timeout_ms.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn set_call_timeout(&self, timeout: Duration) {
+        let ms = u64::try_from(timeout.as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        self.call_timeout_ms.store(ms, Ordering::Relaxed);
+    }
+}
+
+impl Suite {
+    /// A suite over async harbors made by `factory` (called once per check, on the harbor's
+    /// own runtime).
+    ///
+    /// ```
+    /// use conformance::{MemoryLimani, Yielding};
+    /// let report = conformance::Suite::new_async(|| async { Yielding(MemoryLimani::new()) })
+    ///     .only("timespan")
+    ///     .run();
+    /// assert!(report.passed());
+    /// ```
+    pub fn new_async<A, F, Fut>(factory: F) -> Suite
+    where
+        A: AsyncLimani + 'static,
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = A> + Send + 'static,
+    {
+        let factory: TaskFactory = Arc::new(move || -> Boxed<Tasks> {
+            let made = factory();
+            Box::pin(async move { Tasks::new(made.await) })
+        });
+        let call_timeout_ms = Arc::new(AtomicU64::new(10_000));
+        let (make, timeout) = (factory.clone(), call_timeout_ms.clone());
+        let mut suite = Suite::new(move || {
+            let timeout = Duration::from_millis(timeout.load(Ordering::Relaxed));
+            OnTokio::start(&make, timeout).unwrap_or_else(|why| panic!("{why}"))
+        })
+        .name(std::any::type_name::<A>());
+        suite.tasks = Some(AsyncParts {
+            factory,
+            call_timeout_ms,
+        });
+        suite
+    }
+}
+
+impl Suite {
+    /// Declares an async harbor persistent: `reopen` opens the factory's store anew (see
+    /// [`Suite::reopen`]).
+    pub fn reopen_async<A, F, Fut>(self, reopen: F) -> Suite
+    where
+        A: AsyncLimani + 'static,
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = A> + Send + 'static,
+    {
+        let factory: TaskFactory = Arc::new(move || -> Boxed<Tasks> {
+            let made = reopen();
+            Box::pin(async move { Tasks::new(made.await) })
+        });
+        let timeout = match &self.tasks {
+            Some(parts) => parts.call_timeout_ms.clone(),
+            None => Arc::new(AtomicU64::new(10_000)),
+        };
+        self.reopen(move || {
+            let timeout = Duration::from_millis(timeout.load(Ordering::Relaxed));
+            OnTokio::start(&factory, timeout).unwrap_or_else(|why| panic!("{why}"))
+        })
+    }
+}
+
+/// Runs every check against async harbors made by `factory`, prints the report, and panics
+/// with it if a required check fails: the async [`run_all`](super::run_all), for a
+/// `#[tokio::test]` of any flavour.
+///
+/// ```
+/// use conformance::{MemoryLimani, Yielding};
+/// # let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// # runtime.block_on(async {
+/// conformance::run_all_async(|| async { Yielding(MemoryLimani::new()) }).await;
+/// # });
+/// ```
+pub async fn run_all_async<A, F, Fut>(factory: F)
+where
+    A: AsyncLimani + 'static,
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = A> + Send + 'static,
+{
+    let suite = Suite::new_async(factory);
+    // The suite blocks; the caller's runtime goes on (its other tasks, a pool's connections).
+    let done = tokio::task::spawn_blocking(move || suite.assert_conforms()).await;
+    if let Err(e) = done {
+        match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(e) => panic!("the suite's thread ended: {e}"),
+        }
+    }
+}
+
+/// The checks as the tests of a `[[test]] harness = false` target, for async harbors (see
+/// [`harness`](super::harness)).
+pub fn harness_async<A, F, Fut>(factory: F) -> ExitCode
+where
+    A: AsyncLimani + 'static,
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = A> + Send + 'static,
+{
+    super::harness_with(Suite::new_async(factory))
+}
