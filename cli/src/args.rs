@@ -205,7 +205,7 @@ impl std::fmt::Display for Target {
             }
             Target::Postgres(which) => write!(f, "postgres:{which}"),
             Target::PostgresAsync(which) => match which.strip_prefix("postgres:") {
-                Some(url) => write!(f, "postgres-async:{}", without_passwords(url)),
+                Some(url) => f.write_str(&without_passwords(&format!("postgres-async:{url}"))),
                 None => write!(f, "postgres-async:{which}"),
             },
             Target::Python(class) => write!(f, "python:{class}"),
@@ -550,6 +550,20 @@ mod password_tests {
         ];
         for (given, shown) in cases {
             assert_eq!(super::without_passwords(given), shown);
+        }
+    }
+
+    /// A target as reports, reproduce lines and bench output name it.
+    #[test]
+    fn targets_are_named_without_their_password() {
+        for (given, shown) in [
+            ("postgres://me:s3cret@db/x", "postgres://me:***@db/x"),
+            (
+                "postgres-async://me:s3cret@db/x",
+                "postgres-async://me:***@db/x",
+            ),
+        ] {
+            assert_eq!(super::target(given).unwrap().to_string(), shown);
         }
     }
 }

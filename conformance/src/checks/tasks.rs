@@ -14,6 +14,8 @@ use crate::toolkit::{sample, Check, Ctx, Failure, Group, Level, Verdict};
 
 /// Writes (and reads) of the one-thread session.
 const ROUNDS: usize = 40;
+/// The end time of the cancelled `end_run_update`.
+const END: f64 = 1769462999.5;
 /// The most await points a write is cancelled at, one after the other.
 const CANCEL_POINTS: usize = 12;
 
@@ -38,29 +40,50 @@ fn factory(ctx: &Ctx) -> Result<(TaskFactory, Duration), Failure> {
         .ok_or_else(|| Failure::skip("not an async harbor (Suite::new_async)"))
 }
 
-/// Runs `session` on a one-thread runtime of its own thread, up to `patience`; `None` when it
-/// did not end (its thread is left blocked: nothing can stop a thread stuck in a harbor).
+/// How a session on a one-thread runtime ended.
+enum Ended<T> {
+    Done(T),
+    /// It panicked, with these words.
+    Panicked(String),
+    /// It did not end in time: blocked (its thread is left so: nothing can stop a thread stuck
+    /// in a harbor), or waiting (dropped, with what it held).
+    Hung,
+}
+
+/// Runs `session` on a one-thread runtime of its own thread, up to `patience`.
 fn on_one_thread<T: Send + 'static, F: Future<Output = T> + 'static>(
     patience: Duration,
     session: impl FnOnce() -> F + Send + 'static,
-) -> Option<Result<T, String>> {
+) -> Ended<T> {
     let (done, outcome) = mpsc::sync_channel(1);
     let spawned = std::thread::Builder::new()
         .name("limani one-thread runtime".into())
         .spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build();
-            let result = match runtime {
-                Ok(runtime) => Ok(runtime.block_on(session())),
-                Err(e) => Err(format!("could not start a tokio runtime: {e}")),
-            };
-            let _ = done.send(result);
+            let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| format!("could not start a tokio runtime: {e}"))?;
+                let timed =
+                    runtime.block_on(async { tokio::time::timeout(patience, session()).await });
+                Ok::<Option<T>, String>(timed.ok())
+            }));
+            let _ = done.send(match ran {
+                Ok(Ok(Some(out))) => Ended::Done(out),
+                Ok(Ok(None)) => Ended::Hung,
+                Ok(Err(e)) => Ended::Panicked(e),
+                Err(p) => Ended::Panicked(crate::toolkit::probe::panic_text(p.as_ref())),
+            });
         });
     if let Err(e) = spawned {
-        return Some(Err(format!("could not start a thread: {e}")));
+        return Ended::Panicked(format!("could not start a thread: {e}"));
     }
-    outcome.recv_timeout(patience).ok()
+    // A moment more than the session's own limit: a session blocked inside poll never ends.
+    match outcome.recv_timeout(patience + Duration::from_secs(1)) {
+        Ok(ended) => ended,
+        Err(mpsc::RecvTimeoutError::Timeout) => Ended::Hung,
+        Err(mpsc::RecvTimeoutError::Disconnected) => Ended::Panicked("its thread ended".into()),
+    }
 }
 
 /// The Logbook's writer and main thread, as two tasks on a one-thread runtime (what
@@ -72,35 +95,70 @@ fn on_one_thread<T: Send + 'static, F: Future<Output = T> + 'static>(
 fn one_thread_runtime(ctx: &Ctx) -> Verdict {
     let (tasks, patience) = factory(ctx)?;
     let (run, run_id) = (ctx.new_run(1), ctx.run_id(1));
-    let session = move || async move {
-        let harbor = tasks().await;
-        harbor.init_db().await.map_err(|e| e.to_string())?;
-        harbor.create_run(run).await.map_err(|e| e.to_string())?;
-        let host = harbor
-            .host(&run_id, "web-1")
-            .await
-            .map_err(|e| e.to_string())?;
-        let writer = tokio::spawn(writer(harbor.clone(), run_id.clone(), host));
-        let main = tokio::spawn(main_task(harbor.clone(), run_id.clone(), host));
-        let (w, m) = (writer.await, main.await);
-        w.map_err(|e| format!("the writer task failed: {e}"))??;
-        m.map_err(|e| format!("the main task failed: {e}"))??;
-        let facts = harbor
-            .timespan(&run_id, f64::NEG_INFINITY, f64::INFINITY)
-            .await;
-        Ok::<usize, String>(facts.map_err(|e| e.to_string())?.len())
+    let session = move || {
+        // Only the harbor lives on in a session that hangs, not the factory (and its server).
+        let made = tasks();
+        drop(tasks);
+        async move {
+            let harbor = made.await;
+            let failed = |e: crate::error::LimaniError| e.to_string();
+            harbor.init_db().await.map_err(failed)?;
+            harbor.create_run(run).await.map_err(failed)?;
+            let host = harbor.host(&run_id, "web-1").await.map_err(failed)?;
+            let writer = tokio::spawn(writer(harbor.clone(), run_id.clone(), host));
+            let main = tokio::spawn(main_task(harbor.clone(), run_id.clone(), host));
+            let (w, m) = (writer.await, main.await);
+            w.map_err(|e| format!("the writer task failed: {e}"))??;
+            m.map_err(|e| format!("the main task failed: {e}"))??;
+            let data = harbor.run_data(&run_id).await.map_err(failed)?;
+            Ok::<_, String>(data.map(|d| kept(&d, &run_id, host)))
+        }
     };
-    match on_one_thread(patience, session) {
-        None => Err(Failure::new(format!(
-            "the writer and main tasks did not finish in {patience:?} on a one-thread runtime"
+    match on_one_thread(patience.saturating_mul(2), session) {
+        Ended::Hung => Err(Failure::new(format!(
+            "the writer and main tasks did not finish in {:?} on a one-thread runtime",
+            patience.saturating_mul(2)
         ))
         .because(Some("the only worker thread is blocked: a lock held across an .await (std or parking_lot), or a blocking call that waits for another task"))),
-        Some(Err(e)) | Some(Ok(Err(e))) => Err(Failure::new(e)),
-        Some(Ok(Ok(kept))) if kept == ROUNDS => Ok(()),
-        Some(Ok(Ok(kept))) => Err(Failure::new(format!(
-            "{ROUNDS} fact logs were acknowledged on a one-thread runtime, {kept} read back"
-        ))),
+        Ended::Panicked(why) => Err(Failure::new(format!("the session panicked: {why}"))),
+        Ended::Done(Err(e)) => Err(Failure::new(e)),
+        Ended::Done(Ok(None)) => Err(Failure::new("get_run_data gave None for the session's run")),
+        Ended::Done(Ok(Some(Err(lost)))) => Err(Failure::new(lost)),
+        Ended::Done(Ok(Some(Ok(())))) => Ok(()),
     }
+}
+
+/// Every write of the session, read back whole: each fact log and each operation as sent.
+fn kept(data: &crate::records::RunData, run_id: &str, host: i64) -> Result<(), String> {
+    for i in 0..ROUNDS {
+        let (ts, name) = (1769462954.0 + i as f64, format!("op {i}"));
+        let fact = sample::fact(run_id, ts, &name);
+        let stored = data
+            .fact_logs
+            .iter()
+            .filter(|f| f.command.as_deref() == Some(name.as_str()));
+        let facts: Vec<_> = stored.collect();
+        let whole =
+            |f: &&crate::records::FactLog| to_exact(&fact.stored(f.id)).same(&to_exact(*f), false);
+        if facts.len() != 1 || !facts.iter().all(whole) {
+            return Err(format!(
+                "the fact log {name:?} was acknowledged; read back: {facts:?}"
+            ));
+        }
+        let op = sample::operation(run_id, host, &name, ts + 0.5);
+        let ops: Vec<_> = (data.hosts.iter().flat_map(|h| &h.operations))
+            .filter(|o| o.name == name)
+            .collect();
+        let whole = |o: &&crate::records::OperationRecord| {
+            to_exact(&op.stored(o.id)).same(&to_exact(*o), false)
+        };
+        if ops.len() != 1 || !ops.iter().all(whole) {
+            return Err(format!(
+                "the operation {name:?} was acknowledged; read back: {ops:?}"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The writer task: a fact log and an operation per round.
@@ -166,26 +224,31 @@ fn cancelled_writes_all_or_nothing(ctx: &Ctx) -> Verdict {
     let (tasks, patience) = factory(ctx)?;
     let prefix = ctx.run_id(0);
     let revision = ctx.revision();
-    let session = move || async move {
-        let harbor = tasks().await;
-        harbor.init_db().await.map_err(|e| e.to_string())?;
-        for n in 1..=CANCEL_POINTS {
-            let run_id = format!("{prefix}-cancel-{n}");
-            let half = cancelled_write(&harbor, &run_id, n, revision).await?;
-            if let Some(half) = half {
-                return Ok(Some(half));
+    let session = move || {
+        let made = tasks();
+        drop(tasks);
+        async move {
+            let harbor = made.await;
+            harbor.init_db().await.map_err(|e| e.to_string())?;
+            for n in 1..=CANCEL_POINTS {
+                let run_id = format!("{prefix}-cancel-{n}");
+                let half = cancelled_write(&harbor, &run_id, n, revision).await?;
+                if let Some(half) = half {
+                    return Ok(Some(half));
+                }
             }
+            Ok::<Option<String>, String>(None)
         }
-        Ok::<Option<String>, String>(None)
     };
-    match on_one_thread(patience * 2, session) {
-        None => Err(Failure::new(format!(
-            "the cancelled writes did not end in {:?}",
-            patience * 2
+    let limit = patience.saturating_mul(2);
+    match on_one_thread(limit, session) {
+        Ended::Hung => Err(Failure::new(format!(
+            "the cancelled writes did not end in {limit:?}"
         ))),
-        Some(Err(e)) | Some(Ok(Err(e))) => Err(Failure::new(e)),
-        Some(Ok(Ok(None))) => Ok(()),
-        Some(Ok(Ok(Some(half)))) => Err(Failure::new(half)
+        Ended::Panicked(why) => Err(Failure::new(format!("the session panicked: {why}"))),
+        Ended::Done(Err(e)) => Err(Failure::new(e)),
+        Ended::Done(Ok(None)) => Ok(()),
+        Ended::Done(Ok(Some(half))) => Err(Failure::new(half)
             .because(Some("a write of several steps with an .await between them: make it one statement or one transaction"))),
     }
 }
@@ -208,7 +271,7 @@ async fn cancelled_write(
         .map_err(|e| e.to_string())?;
     let op: NewOperation = sample::operation(run_id, host, "cancelled", 1769462955.0);
     let summary: crate::json::Json = serde_json::json!({"total_operations": 1}).into();
-    let end = Call::EndRunUpdate(run_id.to_owned(), 1769462999.5, "success".into(), summary);
+    let end = Call::EndRunUpdate(run_id.to_owned(), END, "success".into(), summary.clone());
     cancel_at(harbor.call(end), n).await;
     cancel_at(harbor.call(Call::InsertOperation(op.clone())), n).await;
     let data = harbor.run_data(run_id).await.map_err(|e| e.to_string())?;
@@ -217,13 +280,14 @@ async fn cancelled_write(
             "get_run_data({run_id:?}) gave None after cancelled writes"
         )));
     };
+    // The run as before the end, or as after it: nothing in between.
     let run = &data.run;
-    let ended = [
-        run.end_time.is_some(),
-        run.status != RunStatus::InProgress,
-        run.summary.is_some(),
-    ];
-    if ended.iter().any(|e| *e) && !ended.iter().all(|e| *e) {
+    let before =
+        run.end_time.is_none() && run.status == RunStatus::InProgress && run.summary.is_none();
+    let summary_kept =
+        (run.summary.as_ref()).is_some_and(|s| to_exact(s).same(&to_exact(&summary), false));
+    let after = run.end_time == Some(END) && run.status == RunStatus::Success && summary_kept;
+    if !before && !after {
         return Ok(Some(format!(
             "end_run_update cancelled at its await point {n} left half of it: end_time {:?}, status {:?}, summary {:?}",
             run.end_time, run.status, run.summary

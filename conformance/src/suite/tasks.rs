@@ -34,8 +34,8 @@ impl AsyncParts {
 }
 
 impl Suite {
-    /// A suite over async harbors made by `factory` (called once per check, on the harbor's
-    /// own runtime).
+    /// A suite over async harbors made by `factory` (called once per check, on a runtime of
+    /// the harbor's own; the `tasks` checks call it again, on a one-thread runtime).
     ///
     /// ```
     /// use conformance::{MemoryLimani, Yielding};

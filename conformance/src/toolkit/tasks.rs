@@ -7,7 +7,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -161,28 +161,35 @@ impl Tasks {
     }
 }
 
-/// A future that says whether it is inside `poll` right now: a call stuck there blocks its
-/// worker thread; a call stuck outside waits for a wake that does not come.
+/// Where a call's future is: not yet polled, inside `poll`, or waiting between polls.
+const QUEUED: u8 = 0;
+const POLLING: u8 = 1;
+const WAITING: u8 = 2;
+
+/// A future that says where it is ([`QUEUED`], [`POLLING`], [`WAITING`]): a call stuck in
+/// `poll` blocks its worker thread; one stuck waiting waits for a wake that does not come; one
+/// never polled found every worker blocked.
 struct Watched {
     future: Boxed<Answer>,
-    polling: Arc<AtomicBool>,
+    state: Arc<AtomicU8>,
 }
 
 impl Future for Watched {
     type Output = Answer;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Answer> {
-        self.polling.store(true, Ordering::SeqCst);
+        self.state.store(POLLING, Ordering::SeqCst);
         let polled = self.future.as_mut().poll(cx);
-        self.polling.store(false, Ordering::SeqCst);
+        self.state.store(WAITING, Ordering::SeqCst);
         polled
     }
 }
 
 /// Why a call did not finish, from where its future was.
-fn diagnosis(blocked_in_poll: bool) -> &'static str {
-    match blocked_in_poll {
-        true => "its future blocked a worker thread inside poll: a blocking call in an async method (std::thread::sleep, a std or parking_lot lock, blocking I/O, block_on)",
-        false => "its future waited and was never woken: a deadlock across an .await (a lock held across an .await, a channel nobody answers, a pool that gives no connection)",
+fn diagnosis(state: u8) -> &'static str {
+    match state {
+        POLLING => "future blocked a worker thread inside poll: a blocking call in an async method (std::thread::sleep, a std or parking_lot lock, blocking I/O, block_on)",
+        WAITING => "future waited and was never woken: a deadlock across an .await (a lock held across an .await, a channel nobody answers, a pool that gives no connection)",
+        _ => "task never started: every worker thread was held by other calls (a blocking call in an async method)",
     }
 }
 
@@ -190,7 +197,7 @@ fn diagnosis(blocked_in_poll: bool) -> &'static str {
 /// workers), waited for up to the call timeout, then dropped and diagnosed.
 pub struct OnTokio {
     runtime: Option<tokio::runtime::Runtime>,
-    harbor: Tasks,
+    harbor: Option<Tasks>,
     timeout: Duration,
 }
 
@@ -203,18 +210,26 @@ impl OnTokio {
             .enable_all()
             .build()
             .map_err(|e| format!("could not start a tokio runtime: {e}"))?;
-        let made = runtime.block_on(async { tokio::time::timeout(timeout, factory()).await });
-        match made {
+        // A task, so that a factory blocked inside poll cannot hold this thread too.
+        let (done, made) = std::sync::mpsc::sync_channel(1);
+        let making = factory();
+        runtime.spawn(async move {
+            let _ = done.send(making.await);
+        });
+        match made.recv_timeout(timeout) {
             Ok(harbor) => Ok(OnTokio {
                 runtime: Some(runtime),
-                harbor,
+                harbor: Some(harbor),
                 timeout,
             }),
-            Err(_) => {
+            Err(e) => {
                 runtime.shutdown_background();
-                Err(format!(
-                    "the async factory did not give a harbor in {timeout:?}"
-                ))
+                Err(match e {
+                    std::sync::mpsc::RecvTimeoutError::Timeout => {
+                        format!("the async factory did not give a harbor in {timeout:?}")
+                    }
+                    _ => "the async factory panicked".to_owned(),
+                })
             }
         }
     }
@@ -222,10 +237,11 @@ impl OnTokio {
     /// Runs one call as a task; on its timeout the task is dropped and the call diagnosed.
     fn run(&self, name: &'static str, call: Call) -> Result<Answer> {
         let runtime = self.runtime.as_ref().expect("a running harbor");
-        let polling = Arc::new(AtomicBool::new(false));
+        let harbor = self.harbor.as_ref().expect("a running harbor");
+        let state = Arc::new(AtomicU8::new(QUEUED));
         let watched = Watched {
-            future: self.harbor.call(call),
-            polling: Arc::clone(&polling),
+            future: harbor.call(call),
+            state: Arc::clone(&state),
         };
         let (done, answer) = std::sync::mpsc::sync_channel(1);
         let task = runtime.spawn(async move {
@@ -243,7 +259,7 @@ impl OnTokio {
             }
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                 task.abort();
-                let why = diagnosis(polling.load(Ordering::SeqCst));
+                let why = diagnosis(state.load(Ordering::SeqCst));
                 Err(LimaniError::Timeout {
                     call: format!("{name}, whose {why}"),
                     after: self.timeout,
@@ -254,11 +270,14 @@ impl OnTokio {
 }
 
 impl Drop for OnTokio {
-    /// The runtime is left to end in the background: a worker blocked for good must not hang
-    /// the kit.
+    /// The harbor is dropped inside its runtime (a pool closes its connections there), then
+    /// the runtime given a second to end: a worker blocked for good must not hang the kit.
     fn drop(&mut self) {
         if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
+            let entered = runtime.enter();
+            drop(self.harbor.take());
+            drop(entered);
+            runtime.shutdown_timeout(Duration::from_secs(1));
         }
     }
 }

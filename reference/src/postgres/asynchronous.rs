@@ -109,7 +109,7 @@ fn pool_error(call: &str, e: PoolError) -> LimaniError {
 }
 
 /// Runs `write`'s statement, prepared once per connection (deadpool's statement cache): one
-/// round trip a call, where the sync harbor's unprepared statements take two.
+/// round trip for the statement, where the sync harbor's unprepared statements take two.
 async fn execute(conn: &Object, write: &Write<'_>) -> Result<u64> {
     let statement = conn.prepare_cached(write.sql).await;
     let statement = statement.map_err(|e| write.failed(e))?;
