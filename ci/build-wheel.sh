@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Builds the limani-bridge wheel: the `limani` command (cli/, by maturin and cargo) with the
-# `limani_bridge` package, for `pip install` on a machine with no Rust toolchain.
+# Builds the limani-bridge wheel exactly as `pip install ./bridge/python` does (pip, PEP 517,
+# maturin from PyPI in an isolated build environment): the `limani` command (cli/, by cargo)
+# with the `limani_bridge` package, for `pip install` on a machine with no Rust toolchain.
 #   ci/build-wheel.sh [--dev] [OUT_DIR]
-# OUT_DIR defaults to target/wheels. --dev builds the debug binary (quick; what the tests use);
-# without it, a release build. maturin comes from PyPI into a throwaway venv, removed on exit.
+# OUT_DIR defaults to target/wheels. --dev builds the debug binary (quick: it reuses the tests'
+# build; what the tests install); without it, a release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-profile=release
-if [ "${1:-}" = "--dev" ]; then profile=dev; shift; fi
+args=""
+if [ "${1:-}" = "--dev" ]; then args="--profile dev"; shift; fi
 out=${1:-$root/target/wheels}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -17,11 +18,9 @@ out=$(cd "$out" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/limani-wheel.XXXXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 python3 -m venv "$work/venv"
-"$work/venv/bin/pip" install -q --disable-pip-version-check "maturin>=1.5,<2"
 
 # Old wheels of this version would be taken for the new one.
 rm -f "$out"/limani_bridge-*.whl
-cd bridge/python
-"$work/venv/bin/maturin" build --quiet --profile "$profile" --out "$out" --compatibility linux >&2
-cd "$root"
+MATURIN_PEP517_ARGS="$args" "$work/venv/bin/pip" wheel --quiet --disable-pip-version-check \
+  --no-deps --wheel-dir "$out" ./bridge/python >&2
 ls "$out"/limani_bridge-*.whl

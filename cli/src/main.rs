@@ -276,7 +276,8 @@ pub(crate) struct Opened {
 }
 
 pub(crate) fn open_harbor(c: &Certify) -> Result<Opened, (u8, String)> {
-    let suite = suite_for(c)?;
+    // `--timeout` bounds each call of an async harbor here too (a third of it).
+    let suite = suite_for(c)?.timeout(c.timeout);
     let harbor = suite.make_harbor().map_err(|message| (1, message))?;
     Ok(Opened {
         harbor,
