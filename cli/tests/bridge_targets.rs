@@ -1,6 +1,8 @@
 //! `limani certify` of harbors in other processes: Python classes, installed entry points,
 //! and any program speaking the bridge protocol.
 
+mod harbor_project;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -196,17 +198,7 @@ fn venv_with_harbor(dir: &Path) -> PathBuf {
         .args(["install", "-q"])
         .arg(pure_bridge(dir)));
     let project = dir.join("good-harbor");
-    std::fs::create_dir_all(&project).unwrap();
-    std::fs::copy(
-        harbors().join("good_sqlite.py"),
-        project.join("good_sqlite.py"),
-    )
-    .unwrap();
-    let pyproject = "[build-system]\nrequires = [\"setuptools>=61\"]\nbuild-backend = \"setuptools.build_meta\"\n\n\
-        [project]\nname = \"good-harbor\"\nversion = \"0.1.0\"\n\n\
-        [project.entry-points.\"chaos.limanis\"]\ngood = \"good_sqlite:GoodSqlite\"\n\n\
-        [tool.setuptools]\npy-modules = [\"good_sqlite\"]\n";
-    std::fs::write(project.join("pyproject.toml"), pyproject).unwrap();
+    harbor_project::python_harbor_project(&project, "good");
     run(Command::new(&pip).args(["install", "-q"]).arg(&project));
     venv
 }

@@ -3,6 +3,8 @@
 //! what the test provides itself (the checkout, Python, Rust, the upload); any other fails.
 //! What GitHub would give (a PostgreSQL service, the kit's wheel) is given by overrides.
 
+mod harbor_project;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -82,21 +84,6 @@ fn run_recipe(
     kept
 }
 
-/// A Python harbor repository: the kit's correct SQLite harbor, registered as `my-harbor`.
-fn python_harbor(work: &Path) {
-    std::fs::create_dir_all(work).unwrap();
-    std::fs::copy(
-        root().join("bridge/harbors/good_sqlite.py"),
-        work.join("good_sqlite.py"),
-    )
-    .unwrap();
-    let pyproject = "[build-system]\nrequires = [\"setuptools>=61\"]\nbuild-backend = \"setuptools.build_meta\"\n\n\
-        [project]\nname = \"my-harbor\"\nversion = \"0.1.0\"\n\n\
-        [project.entry-points.\"chaos.limanis\"]\nmy-harbor = \"good_sqlite:GoodSqlite\"\n\n\
-        [tool.setuptools]\npy-modules = [\"good_sqlite\"]\n";
-    std::fs::write(work.join("pyproject.toml"), pyproject).unwrap();
-}
-
 /// A venv standing in for actions/setup-python: its `python` first on PATH, then the system's.
 fn python_path(dir: &Path) -> String {
     let venv = dir.join("venv");
@@ -144,7 +131,7 @@ fn the_python_harbor_recipe_certifies_a_python_harbor() {
     };
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path().join("repo");
-    python_harbor(&work);
+    harbor_project::python_harbor_project(&work, "my-harbor");
     let path = python_path(dir.path());
     let kept = run_recipe(
         "python-harbor.yml",
@@ -167,7 +154,7 @@ fn the_postgres_harbor_recipe_certifies_against_a_real_server() {
     };
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path().join("repo");
-    python_harbor(&work);
+    harbor_project::python_harbor_project(&work, "my-harbor");
     let path = python_path(dir.path());
     // The service's URL is the kit's own server; the harbor, the kit's PostgreSQL reference.
     let url = server.url().to_owned();

@@ -50,17 +50,10 @@ impl Suite {
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = A> + Send + 'static,
     {
-        let factory: TaskFactory = Arc::new(move || -> Boxed<Tasks> {
-            let made = factory();
-            Box::pin(async move { Tasks::new(made.await) })
-        });
+        let factory = boxed(factory);
         let call_timeout_ms = Arc::new(AtomicU64::new(10_000));
-        let (make, timeout) = (factory.clone(), call_timeout_ms.clone());
-        let mut suite = Suite::new(move || {
-            let timeout = Duration::from_millis(timeout.load(Ordering::Relaxed));
-            OnTokio::start(&make, timeout).unwrap_or_else(|why| panic!("{why}"))
-        })
-        .name(std::any::type_name::<A>());
+        let mut suite = Suite::new(on_tokio(factory.clone(), call_timeout_ms.clone()))
+            .name(std::any::type_name::<A>());
         suite.tasks = Some(AsyncParts {
             factory,
             call_timeout_ms,
@@ -78,18 +71,37 @@ impl Suite {
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = A> + Send + 'static,
     {
-        let factory: TaskFactory = Arc::new(move || -> Boxed<Tasks> {
-            let made = reopen();
-            Box::pin(async move { Tasks::new(made.await) })
-        });
         let timeout = match &self.tasks {
             Some(parts) => parts.call_timeout_ms.clone(),
             None => Arc::new(AtomicU64::new(10_000)),
         };
-        self.reopen(move || {
-            let timeout = Duration::from_millis(timeout.load(Ordering::Relaxed));
-            OnTokio::start(&factory, timeout).unwrap_or_else(|why| panic!("{why}"))
-        })
+        self.reopen(on_tokio(boxed(reopen), timeout))
+    }
+}
+
+/// An async harbor factory, its harbors boxed.
+fn boxed<A, F, Fut>(factory: F) -> TaskFactory
+where
+    A: AsyncLimani + 'static,
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = A> + Send + 'static,
+{
+    Arc::new(move || -> Boxed<Tasks> {
+        let made = factory();
+        Box::pin(async move { Tasks::new(made.await) })
+    })
+}
+
+/// A sync harbor factory over `factory`: each harbor on a runtime of its own, each call bounded
+/// by the suite's call timeout (read when the harbor is made); a factory that fails panics,
+/// which the runner reports.
+fn on_tokio(
+    factory: TaskFactory,
+    timeout_ms: Arc<AtomicU64>,
+) -> impl Fn() -> OnTokio + Send + Sync + 'static {
+    move || {
+        let timeout = Duration::from_millis(timeout_ms.load(Ordering::Relaxed));
+        OnTokio::start(&factory, timeout).unwrap_or_else(|why| panic!("{why}"))
     }
 }
 
