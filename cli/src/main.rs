@@ -88,7 +88,7 @@ fn list_checks(markdown: bool, json: bool) -> String {
                 c.clause.replace('|', "\\|"),
                 c.why().replace('|', "\\|")
             )),
-            false => out.push_str(&format!("{:<48} {:<12} {}\n", c.id, level, c.clause)),
+            false => out.push_str(&format!("{:<54} {:<12} {}\n", c.id, level, c.clause)),
         }
     }
     out
@@ -366,7 +366,7 @@ fn progress(total: usize, strict: bool) -> impl Fn(&CheckResult) + Send + Sync {
             (true, _) => format!("\x1b[33m{mark}\x1b[0m"),
         };
         eprintln!(
-            "  {counter}{mark} {:<48} {:>8.1} ms",
+            "  {counter}{mark} {:<54} {:>8.1} ms",
             result.id, result.duration_ms
         );
     }

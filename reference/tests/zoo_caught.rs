@@ -263,3 +263,28 @@ fn one_defect_one_short_report() {
     }
     assert!(long.is_empty(), "{}", long.join("\n=====\n"));
 }
+
+/// `run_all` (`assert_conforms`) panics with the failures first, the cause on the first screen,
+/// not under a table of every check.
+#[test]
+fn a_failing_run_all_says_its_failures_first() {
+    let run = || {
+        suite(Defect::ClosedTimespanEnd)
+            .only("timespan")
+            .assert_conforms()
+    };
+    let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_err();
+    let text = (panic.downcast_ref::<String>())
+        .cloned()
+        .unwrap_or_default();
+    let first_screen: Vec<&str> = text.lines().take(8).collect();
+    assert!(
+        first_screen
+            .iter()
+            .any(|l| l.starts_with("--- failed timespan::"))
+            && first_screen
+                .iter()
+                .any(|l| l.starts_with("cause:   a row at end_time")),
+        "{text}"
+    );
+}

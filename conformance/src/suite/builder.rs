@@ -269,10 +269,11 @@ impl Suite {
     /// Runs, prints the report, and panics with it if a required check failed.
     pub fn assert_conforms(&self) {
         let report = self.run();
-        let text = report.to_text();
         if !report.passed() {
-            panic!("{text}");
+            // What failed first: the table of every check would push it off the screen.
+            let head = format!("limani conformance: {}", report.harbor);
+            panic!("{head}\n{}", report.to_text_after_progress());
         }
-        println!("{text}");
+        println!("{}", report.to_text());
     }
 }

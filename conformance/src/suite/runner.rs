@@ -63,7 +63,7 @@ pub(crate) fn run_check(check: &Check, factory: &Factory, settings: &Settings) -
     let started = Instant::now();
     let unmet = match check.need {
         Need::Reopen | Need::Crash if settings.reopen.is_none() => {
-            Some("the harbor was not declared persistent (no reopen closure), so durability is not checked")
+            Some("the harbor was not declared persistent (no reopen closure: Suite::reopen, reopen_async), and this check opens its store anew")
         }
         Need::Crash if !settings.crashable => {
             Some("the harbor was not declared crashable (Suite::crashable), so crashes are not checked")

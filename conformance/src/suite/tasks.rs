@@ -53,7 +53,10 @@ impl Suite {
         let factory = boxed(factory);
         let call_timeout_ms = Arc::new(AtomicU64::new(10_000));
         let mut suite = Suite::new(on_tokio(factory.clone(), call_timeout_ms.clone()))
-            .name(std::any::type_name::<A>());
+            .name(std::any::type_name::<A>())
+            .reproduce_with(
+                "Suite::only(\"{id}\"), or under conformance::harness_async: cargo test -- {id}",
+            );
         suite.tasks = Some(AsyncParts {
             factory,
             call_timeout_ms,

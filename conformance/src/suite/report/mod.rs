@@ -255,7 +255,7 @@ impl Report {
             let mark = mark(r.outcome, self.counts(r));
             let _ = writeln!(
                 out,
-                "  {mark} {:<48} {:>9.1} ms  {:?}",
+                "  {mark} {:<54} {:>9.1} ms  {:?}",
                 r.id, r.duration_ms, r.level
             );
         }
@@ -386,7 +386,7 @@ fn brief(message: &str) -> String {
         if cut > 0 {
             let _ = writeln!(
                 out,
-                "  ... {cut} earlier calls not shown (--log-dir and --json have them all)"
+                "  ... {cut} earlier calls not shown (the JSON report and limani's --log-dir keep them all)"
             );
         }
         for call in calls.drain(..).skip(cut) {
