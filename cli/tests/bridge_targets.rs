@@ -1,7 +1,8 @@
 //! `limani certify` of harbors in other processes: Python classes, installed entry points,
 //! and any program speaking the bridge protocol.
 
-mod harbor_project;
+#[allow(dead_code)]
+mod python_setup;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -198,7 +199,7 @@ fn venv_with_harbor(dir: &Path) -> PathBuf {
         .args(["install", "-q"])
         .arg(pure_bridge(dir)));
     let project = dir.join("good-harbor");
-    harbor_project::python_harbor_project(&project, "good");
+    python_setup::python_harbor_project(&project, "good");
     run(Command::new(&pip).args(["install", "-q"]).arg(&project));
     venv
 }

@@ -3,7 +3,7 @@
 //! what the test provides itself (the checkout, Python, Rust, the upload); any other fails.
 //! What GitHub would give (a PostgreSQL service, the kit's wheel) is given by overrides.
 
-mod harbor_project;
+mod python_setup;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -96,19 +96,6 @@ fn python_path(dir: &Path) -> String {
     format!("{}:/usr/bin:/bin", venv.join("bin").display())
 }
 
-/// The wheel ci/setup.sh built, standing in for the recipe's LIMANI_KIT.
-fn kit_wheel() -> Option<String> {
-    let folder = root().join("target/wheels");
-    let found = std::fs::read_dir(folder)
-        .ok()?
-        .filter_map(|e| e.ok())
-        .find(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            name.starts_with("limani_bridge-") && name.ends_with(".whl")
-        });
-    found.map(|e| e.path().display().to_string())
-}
-
 /// The reports the recipe kept: a JUnit file of 64 checks with no failure, and a certificate
 /// with `verdict`.
 fn kept_reports(kept: &[PathBuf], verdict: &str) -> String {
@@ -126,12 +113,12 @@ fn kept_reports(kept: &[PathBuf], verdict: &str) -> String {
 
 #[test]
 fn the_python_harbor_recipe_certifies_a_python_harbor() {
-    let Some(wheel) = kit_wheel() else {
+    let Some(wheel) = python_setup::kit_wheel().map(|w| w.display().to_string()) else {
         return reference::unavailable("wheel", "build it with `bash ci/build-wheel.sh --dev`");
     };
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path().join("repo");
-    harbor_project::python_harbor_project(&work, "my-harbor");
+    python_setup::python_harbor_project(&work, "my-harbor");
     let path = python_path(dir.path());
     let kept = run_recipe(
         "python-harbor.yml",
@@ -145,7 +132,7 @@ fn the_python_harbor_recipe_certifies_a_python_harbor() {
 
 #[test]
 fn the_postgres_harbor_recipe_certifies_against_a_real_server() {
-    let Some(wheel) = kit_wheel() else {
+    let Some(wheel) = python_setup::kit_wheel().map(|w| w.display().to_string()) else {
         return reference::unavailable("wheel", "build it with `bash ci/build-wheel.sh --dev`");
     };
     let server = match reference::PgServer::local() {
@@ -154,7 +141,7 @@ fn the_postgres_harbor_recipe_certifies_against_a_real_server() {
     };
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path().join("repo");
-    harbor_project::python_harbor_project(&work, "my-harbor");
+    python_setup::python_harbor_project(&work, "my-harbor");
     let path = python_path(dir.path());
     // The service's URL is the kit's own server; the harbor, the kit's PostgreSQL reference.
     let url = server.url().to_owned();

@@ -3,29 +3,14 @@
 //! venv, with no Rust toolchain on PATH, it gives `limani` and the pytest plugin, which certify
 //! the kit's correct Python harbor and fail a broken one with the check named.
 
+#[allow(dead_code)]
+mod python_setup;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// The wheel ci/setup.sh built (`ci/build-wheel.sh --dev`), or `$LIMANI_WHEEL`.
-fn wheel() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("LIMANI_WHEEL") {
-        return Some(PathBuf::from(path));
-    }
-    let folder = root().join("target/wheels");
-    let mut found: Vec<PathBuf> = std::fs::read_dir(folder)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            let name = p.file_name().unwrap_or_default().to_string_lossy();
-            name.starts_with("limani_bridge-") && name.ends_with(".whl")
-        })
-        .collect();
-    found.sort();
-    found.pop()
 }
 
 fn run(cmd: &mut Command) -> (i32, String) {
@@ -51,7 +36,7 @@ fn in_venv(venv: &Path, program: &str, work: &Path) -> Command {
 
 #[test]
 fn the_wheel_certifies_a_python_harbor_with_no_rust_toolchain() {
-    let Some(wheel) = wheel() else {
+    let Some(wheel) = python_setup::kit_wheel() else {
         reference::unavailable(
             "wheel",
             "no target/wheels/limani_bridge-*.whl: build it with `bash ci/build-wheel.sh --dev` (ci/setup.sh does)",

@@ -138,11 +138,7 @@ fn main_thread(
                 if rows.windows(2).all(|w| w[0].timestamp <= w[1].timestamp) && rows.len() <= 3 => {
             }
             Ok(rows) => {
-                let given: Vec<(&str, f64)> = rows
-                    .iter()
-                    .map(|f| (f.run_id.as_str(), f.timestamp))
-                    .collect();
-                let cause = crate::toolkit::cause::of_timespan(&given, &[], run_id, t0, t0 + 1.0);
+                let cause = crate::toolkit::cause::of_timespan(&rows, &[], run_id, t0, t0 + 1.0);
                 let what = format!("a timespan read during writes, [{t0}, {}), gave {} rows, out of order or from outside the window", t0 + 1.0, rows.len());
                 return Err(Failure::new(what).because(cause));
             }

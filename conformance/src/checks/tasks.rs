@@ -7,6 +7,7 @@ use std::sync::mpsc;
 use std::task::Poll;
 use std::time::Duration;
 
+use crate::model::rules;
 use crate::records::{NewOperation, RunStatus};
 use crate::show::to_exact;
 use crate::toolkit::tasks::{Call, TaskFactory, Tasks};
@@ -138,8 +139,7 @@ fn kept(data: &crate::records::RunData, run_id: &str, host: i64) -> Result<(), S
             .iter()
             .filter(|f| f.command.as_deref() == Some(name.as_str()));
         let facts: Vec<_> = stored.collect();
-        let whole =
-            |f: &&crate::records::FactLog| to_exact(&fact.stored(f.id)).same(&to_exact(*f), false);
+        let whole = |f: &&crate::records::FactLog| same(&fact.stored(f.id), *f);
         if facts.len() != 1 || !facts.iter().all(whole) {
             return Err(format!(
                 "the fact log {name:?} was acknowledged; read back: {facts:?}"
@@ -149,9 +149,7 @@ fn kept(data: &crate::records::RunData, run_id: &str, host: i64) -> Result<(), S
         let ops: Vec<_> = (data.hosts.iter().flat_map(|h| &h.operations))
             .filter(|o| o.name == name)
             .collect();
-        let whole = |o: &&crate::records::OperationRecord| {
-            to_exact(&op.stored(o.id)).same(&to_exact(*o), false)
-        };
+        let whole = |o: &&crate::records::OperationRecord| same(&op.stored(o.id), *o);
         if ops.len() != 1 || !ops.iter().all(whole) {
             return Err(format!(
                 "the operation {name:?} was acknowledged; read back: {ops:?}"
@@ -197,6 +195,11 @@ async fn main_task(harbor: Tasks, run_id: String, host: i64) -> Result<(), Strin
             .map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// A record read back as the contract keeps it (payloads compared as Python reads them).
+fn same<T: serde::Serialize>(sent: &T, read: &T) -> bool {
+    rules::same_json(&to_exact(sent), &to_exact(read))
 }
 
 /// Polls `future` until its `n`th `Pending`, then drops it: `Some(output)` when it ended first.
@@ -284,8 +287,7 @@ async fn cancelled_write(
     let run = &data.run;
     let before =
         run.end_time.is_none() && run.status == RunStatus::InProgress && run.summary.is_none();
-    let summary_kept =
-        (run.summary.as_ref()).is_some_and(|s| to_exact(s).same(&to_exact(&summary), false));
+    let summary_kept = (run.summary.as_ref()).is_some_and(|s| same(s, &summary));
     let after = run.end_time == Some(END) && run.status == RunStatus::Success && summary_kept;
     if !before && !after {
         return Ok(Some(format!(
@@ -295,7 +297,7 @@ async fn cancelled_write(
     }
     let stored = data.hosts.iter().flat_map(|h| &h.operations);
     for found in stored.filter(|o| o.name == op.name) {
-        if !to_exact(&op.stored(found.id)).same(&to_exact(found), false) {
+        if !same(&op.stored(found.id), found) {
             return Ok(Some(format!(
                 "insert_operation cancelled at its await point {n} left half of it: {found:?}"
             )));

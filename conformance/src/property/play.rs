@@ -329,18 +329,17 @@ impl<'a> Session<'a> {
                     f.run_id == self.run_id(*run) && rules::in_timespan(f.timestamp, *start, *end)
                 });
                 let ordered = rows.windows(2).all(|w| w[0].timestamp <= w[1].timestamp);
-                let given: Vec<(&str, f64)> = rows
-                    .iter()
-                    .map(|f| (f.run_id.as_str(), f.timestamp))
-                    .collect();
-                let run_id = self.run_id(*run);
-                let cause = crate::toolkit::cause::of_timespan(&given, &[], &run_id, *start, *end);
                 match inside && ordered {
                     true => Ok(()),
-                    false => Err(fail(format!(
-                        "rows out of the window, of another run or out of order: {rows:?}"
-                    ))
-                    .because(cause)),
+                    false => {
+                        let run_id = self.run_id(*run);
+                        let cause =
+                            crate::toolkit::cause::of_timespan(&rows, &[], &run_id, *start, *end);
+                        let what = format!(
+                            "rows out of the window, of another run or out of order: {rows:?}"
+                        );
+                        Err(fail(what).because(cause))
+                    }
                 }
             }
             Action::Summary { run } => harbor

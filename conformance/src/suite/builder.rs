@@ -245,9 +245,8 @@ impl Suite {
     pub fn run(&self) -> Report {
         let started = Instant::now();
         let settings = self.settings();
-        let results = self
-            .checks()
-            .iter()
+        let checks = self.checks();
+        let results = (checks.iter())
             .map(|check| {
                 let result = run_check(check, &self.factory, &settings);
                 if let Some(f) = &self.on_result {
@@ -257,7 +256,7 @@ impl Suite {
             })
             .collect();
         // What counts for the certification and was left out by `only` or `skip`.
-        let ran: Vec<&str> = self.checks().iter().map(|c| c.id).collect();
+        let ran: Vec<&str> = checks.iter().map(|c| c.id).collect();
         let counts = |c: &Check| self.strict || c.level == Level::Required;
         let not_run = (self.every_check().into_iter())
             .filter(|c| counts(c) && !ran.contains(&c.id))

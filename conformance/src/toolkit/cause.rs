@@ -5,48 +5,46 @@
 use limani_contract::Exact;
 
 use crate::model::rules::same_float;
+use crate::records::FactLog;
 
 const SINGLE_PRECISION: &str =
     "floats kept in single precision (f32, a 4-byte REAL): keep all 64 bits";
 
-/// What a timespan read most likely did wrong: `rows` are the (run id, timestamp) pairs the
-/// harbor gave, `expected` the timestamps the contract gives (may be empty when not known).
+/// What a timespan read most likely did wrong: `rows` are what the harbor gave, `expected`
+/// what the contract gives (may be empty when not known).
 pub fn of_timespan(
-    rows: &[(&str, f64)],
-    expected: &[f64],
+    rows: &[FactLog],
+    expected: &[FactLog],
     run_id: &str,
     start: f64,
     end: f64,
 ) -> Option<&'static str> {
-    if rows.iter().any(|(run, _)| *run != run_id) {
+    if rows.iter().any(|f| f.run_id != run_id) {
         return Some("rows of another run: a timespan reads one run");
     }
     // Every row on the f32 grid while the times asked about are not: a 4-byte store.
     let single = |t: f64| same_float(f64::from(t as f32), t);
-    let asked = expected
-        .iter()
-        .chain([&start, &end])
+    let mut asked = (expected.iter().map(|f| f.timestamp))
+        .chain([start, end])
         .filter(|t| t.is_finite());
-    if !rows.is_empty()
-        && rows.iter().all(|(_, t)| single(*t))
-        && asked.clone().any(|t| !single(*t))
-    {
+    if !rows.is_empty() && rows.iter().all(|f| single(f.timestamp)) && asked.any(|t| !single(t)) {
         return Some(SINGLE_PRECISION);
     }
-    if rows.iter().any(|(_, t)| same_float(*t, end) && *t >= start) {
+    let times = || rows.iter().map(|f| f.timestamp);
+    if times().any(|t| same_float(t, end) && t >= start) {
         return Some("a row at end_time: the window's end is exclusive");
     }
-    if rows.iter().any(|(_, t)| *t < start) {
+    if times().any(|t| t < start) {
         return Some("a row before start_time: the window's start is inclusive");
     }
-    if rows.iter().any(|(_, t)| *t > end) {
+    if times().any(|t| t > end) {
         return Some("a row after end_time: the window ends at end_time");
     }
-    let has = |t: f64| rows.iter().any(|(_, r)| same_float(*r, t));
-    if expected.iter().any(|t| same_float(*t, start) && !has(*t)) {
+    let has = |t: f64| times().any(|r| same_float(r, t));
+    if (expected.iter()).any(|f| same_float(f.timestamp, start) && !has(f.timestamp)) {
         return Some("the row at start_time is missing: the window's start is inclusive");
     }
-    if rows.windows(2).any(|w| w[0].1 > w[1].1) {
+    if rows.windows(2).any(|w| w[0].timestamp > w[1].timestamp) {
         return Some("rows out of timestamp order: a timespan lists its rows by time");
     }
     None
@@ -140,18 +138,34 @@ mod tests {
         assert_eq!(of_values(&doc("[1.5]"), &doc("[1.5]")), None);
     }
 
+    /// Fact logs of `run` at `times`.
+    fn rows(run: &str, times: &[f64]) -> Vec<FactLog> {
+        let row = |(i, t): (usize, &f64)| FactLog {
+            id: i as i64,
+            run_id: run.to_owned(),
+            timestamp: *t,
+            log_level: None,
+            context: None,
+            command: None,
+        };
+        times.iter().enumerate().map(row).collect()
+    }
+
     #[test]
     fn timespan_causes_are_named() {
         let run = "r";
-        let at_end = of_timespan(&[(run, 1.0), (run, 2.0)], &[1.0], run, 1.0, 2.0);
+        let at_end = of_timespan(&rows(run, &[1.0, 2.0]), &rows(run, &[1.0]), run, 1.0, 2.0);
         assert!(at_end.unwrap().contains("end is exclusive"));
-        let missing = of_timespan(&[(run, 1.5)], &[1.0, 1.5], run, 1.0, 2.0);
+        let missing = of_timespan(&rows(run, &[1.5]), &rows(run, &[1.0, 1.5]), run, 1.0, 2.0);
         assert!(missing.unwrap().contains("start is inclusive"));
-        let other = of_timespan(&[("s", 1.5)], &[], run, 1.0, 2.0);
+        let other = of_timespan(&rows("s", &[1.5]), &[], run, 1.0, 2.0);
         assert!(other.unwrap().contains("another run"));
-        assert_eq!(of_timespan(&[(run, 1.0)], &[1.0], run, 1.0, 2.0), None);
+        assert_eq!(
+            of_timespan(&rows(run, &[1.0]), &rows(run, &[1.0]), run, 1.0, 2.0),
+            None
+        );
         let t = 1769463073.25_f64;
-        let single = of_timespan(&[(run, f64::from(t as f32))], &[], run, t, t + 1.0);
+        let single = of_timespan(&rows(run, &[f64::from(t as f32)]), &[], run, t, t + 1.0);
         assert!(single.unwrap().contains("single precision"));
     }
 }

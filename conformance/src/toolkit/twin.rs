@@ -315,13 +315,16 @@ impl<'a> Twin<'a> {
         Self::same_outcome("insert_fact_log", &h, &m, false)
     }
 
-    /// Compares a read: both fail alike, or the harbor's value (renamed) equals the model's.
+    /// Compares a read: both fail alike, or the harbor's value (renamed) equals the model's. A
+    /// difference is given its usual cause: of its first differing value, else `diagnose`'s of
+    /// the two reads (harbor, model), asked only then.
     fn compare_read<T: Serialize + PartialEq>(
         &self,
         call: &str,
         h: Result<T>,
         m: Result<T>,
         rename: impl FnOnce(&mut Renaming, T, &T) -> T,
+        diagnose: impl FnOnce(&T, &T) -> Option<&'static str>,
     ) -> Verdict {
         match (h, m) {
             (Ok(h), Ok(m)) => {
@@ -335,7 +338,7 @@ impl<'a> Twin<'a> {
                     true => Ok(()),
                     false => {
                         let he = self.aligned(he, &me);
-                        let cause = super::cause::of_values(&me, &he);
+                        let cause = super::cause::of_values(&me, &he).or_else(|| diagnose(&h, &m));
                         let (me, he) = (Self::shown(me), Self::shown(he));
                         let what = format!("{call} differs from the contract");
                         Err(Failure::differs_shown(what, &me, &he).because(cause))
@@ -354,18 +357,10 @@ impl<'a> Twin<'a> {
             h.map(|h| self.ties(h, Side::Harbor)),
             m.map(|m| self.ties(m, Side::Model)),
         );
-        // The usual cause, said where it shows (a row at the end, say).
-        let cause = match (&h, &m) {
-            (Ok(h), Ok(m)) => {
-                let rows: Vec<(&str, f64)> =
-                    h.iter().map(|f| (f.run_id.as_str(), f.timestamp)).collect();
-                let expected: Vec<f64> = m.iter().map(|f| f.timestamp).collect();
-                super::cause::of_timespan(&rows, &expected, run_id, start, end)
-            }
-            _ => None,
+        let diagnose = |h: &Vec<FactLog>, m: &Vec<FactLog>| {
+            super::cause::of_timespan(h, m, run_id, start, end)
         };
-        self.compare_read(&call, h, m, |r, h, m| rename_facts(r, h, m))
-            .map_err(|failure| failure.because(cause))
+        self.compare_read(&call, h, m, |r, h, m| rename_facts(r, h, m), diagnose)
     }
 
     pub fn summary(&self, run_id: &str) -> Verdict {
@@ -384,6 +379,7 @@ impl<'a> Twin<'a> {
                 }
                 h
             },
+            |_, _| None,
         )
     }
 
@@ -408,6 +404,7 @@ impl<'a> Twin<'a> {
                 }
                 (h, _) => h,
             },
+            |_, _| None,
         )
     }
 }

@@ -1,6 +1,7 @@
-//! What several CLI tests build: a Python harbor project, as a harbor author's repository is.
+//! What several CLI tests set up on the Python side: a harbor project, as a harbor author's
+//! repository is, and the kit's wheel.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A Python harbor project in `folder`: the kit's correct SQLite harbor (`good_sqlite.py`),
 /// registered in `chaos.limanis` under `entry_point`, installable with pip.
@@ -19,4 +20,23 @@ pub fn python_harbor_project(folder: &Path, entry_point: &str) {
          [tool.setuptools]\npy-modules = [\"good_sqlite\"]\n"
     );
     std::fs::write(folder.join("pyproject.toml"), pyproject).unwrap();
+}
+
+/// The wheel ci/setup.sh built (`ci/build-wheel.sh --dev`, into target/wheels), or
+/// `$LIMANI_WHEEL`; `None` when there is none.
+pub fn kit_wheel() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("LIMANI_WHEEL") {
+        return Some(PathBuf::from(path));
+    }
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wheels");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(folder)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            name.starts_with("limani_bridge-") && name.ends_with(".whl")
+        })
+        .collect();
+    found.sort();
+    found.pop()
 }
