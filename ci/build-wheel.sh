@@ -21,6 +21,6 @@ python3 -m venv "$work/venv"
 
 # Old wheels of this version would be taken for the new one.
 rm -f "$out"/limani_bridge-*.whl
-MATURIN_PEP517_ARGS="$args" "$work/venv/bin/pip" wheel --quiet --disable-pip-version-check \
+MATURIN_PEP517_ARGS="$args" CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}/wheel-build" "$work/venv/bin/pip" wheel --quiet --disable-pip-version-check \
   --no-deps --wheel-dir "$out" ./bridge/python >&2
 ls "$out"/limani_bridge-*.whl

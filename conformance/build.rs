@@ -2,4 +2,5 @@
 
 fn main() {
     println!("cargo:rerun-if-changed=../fixtures/recorded");
+    println!("cargo:rerun-if-changed=../fixtures/written");
 }

@@ -81,6 +81,14 @@ class MemoryOnly(GoodSqlite):
         return self.local.conn
 
 
+class MemoryPerThread(GoodSqlite):
+    """An in-memory database per connection, so per thread: the writer thread finds no tables
+    (caught by concurrency::logbook_pattern; the real Logbook hangs on it)."""
+
+    def __init__(self, config):
+        super().__init__(dict(config or {}, werehouse=":memory:"))
+
+
 class SleepsForever(GoodSqlite):
     """get_or_create_host never returns (caught by hosts::idempotent, as a timeout)."""
 

@@ -1,11 +1,14 @@
 """A correct Limani harbor in Python on SQLite: the kit's proof that Python harbors can certify.
 
 Per-thread connections (WAL, foreign keys, busy timeout), race-free hosts, ordered reads,
-finite times, Ch-aOS 0.7's create_run. Config: {"werehouse": PATH}.
+finite times, Ch-aOS 0.7's create_run. Config: {"werehouse": PATH}; without it, as Ch-rima does,
+a file in Ch-aOS's logbook folder ($CHAOS_LOGBOOK_DIR, default ~/.local/share/chaos/logbook):
+never an in-memory database, which each thread's connection would see empty.
 """
 
 import json
 import math
+import os
 import sqlite3
 import threading
 
@@ -40,10 +43,17 @@ def finite(name, value):
         raise ValueError("%s must be a finite time, not %r" % (name, value))
 
 
+def default_path():
+    """good-sqlite.db in Ch-aOS's logbook folder, made if missing."""
+    folder = os.environ.get("CHAOS_LOGBOOK_DIR") or os.path.expanduser("~/.local/share/chaos/logbook")
+    os.makedirs(folder, exist_ok=True)
+    return os.path.join(folder, "good-sqlite.db")
+
+
 class GoodSqlite:
     def __init__(self, config):
         self.config = config or {}
-        self.path = self.config.get("werehouse") or ":memory:"
+        self.path = self.config.get("werehouse") or default_path()
         self.local = threading.local()
 
     def connect(self):

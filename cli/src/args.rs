@@ -7,6 +7,23 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use conformance::Revision;
 
+const STORES: &str = "\
+STORES:
+  sqlite:PATH              a SQLite logbook in Ch-rima's schema (a ch-rima.db), used in place; export
+                           lists its hosts as Ch-rima reads them, by name
+  postgres://URL           the reference PostgreSQL harbor's store on that server
+  python:MODULE:CLASS      a Python harbor class, built as Class(config) (--python-path, --config)
+  entry-point:NAME         a Python harbor registered in the entry-point group chaos.limanis
+  exec:COMMAND             any program that speaks docs/bridge-protocol.md on stdin/stdout
+  (also memory:, sqlite::memory:, postgres:local, postgres:docker: stores that end with the command)
+
+EXIT STATUS:
+  0  done
+  1  the harbor failed a call, or (export) has no such run
+  2  usage error, a file that is not a logbook, or (import) a run already in the store:
+     nothing is written
+  3  the harbor could not be started";
+
 const TARGETS: &str = "\
 TARGETS:
   reference:               the reference SQLite harbor on a private temporary file, served by this
@@ -17,7 +34,8 @@ TARGETS:
                            an existing database is certified on a private copy (--in-place: the
                            file itself, if it is a Ch-rima logbook; the kit's runs removed after)
   postgres://URL           the reference PostgreSQL harbor on that server (a fresh schema, dropped after)
-  postgres:docker          ... on a new container through testcontainers ($LIMANI_POSTGRES_IMAGE)
+  postgres:docker          ... on a new container through testcontainers ($LIMANI_POSTGRES_IMAGE;
+                           default: the image ci/postgres-image.sh builds, else postgres:16-alpine)
   postgres:local           ... on a throwaway local cluster (initdb/pg_ctl)
   postgres-async://URL     the async reference PostgreSQL harbor (tokio-postgres, deadpool);
                            also postgres-async:docker, postgres-async:local
@@ -62,9 +80,11 @@ enum Sub {
         file: PathBuf,
         #[command(flatten)]
         harbor: HarborArgs,
+        #[command(flatten)]
+        checks: CheckArgs,
     },
     /// Write a stored run as the v1 logbook Ch-aOS 0.7 exports
-    #[command(after_help = TARGETS)]
+    #[command(after_help = STORES)]
     Export {
         #[command(flatten)]
         harbor: HarborArgs,
@@ -76,12 +96,16 @@ enum Sub {
         output: Option<PathBuf>,
     },
     /// Write a v1 logbook's run into the target's store; prints its run id last
-    #[command(after_help = TARGETS)]
+    #[command(after_help = STORES)]
     Import {
         /// The logbook (chaos_logbook_*.json)
         logbook: PathBuf,
         #[command(flatten)]
         harbor: HarborArgs,
+        /// Give the run a fresh id (a run of the logbook's id is already in the store), every
+        /// cross-reference kept
+        #[arg(long)]
+        new_run_id: bool,
     },
     /// Serve a built-in harbor over the bridge protocol on stdin/stdout
     Serve {
@@ -130,6 +154,11 @@ struct HarborArgs {
     /// Which create_run the harbor has (default: read from the harbor)
     #[arg(long, value_parser = revision)]
     revision: Option<Revision>,
+}
+
+/// What only a run of checks or calls takes (certify, replay).
+#[derive(Args)]
+struct CheckArgs {
     /// The harbor is not persistent: durability is not checked
     #[arg(long)]
     no_reopen: bool,
@@ -145,6 +174,8 @@ struct HarborArgs {
 struct CertifyArgs {
     #[command(flatten)]
     harbor: HarborArgs,
+    #[command(flatten)]
+    checks: CheckArgs,
     /// Run only this check or group (timespan::half_open, timespan); may be repeated
     #[arg(long, value_name = "ID")]
     only: Vec<String>,
@@ -232,6 +263,8 @@ pub struct Certify {
     pub config: String,
     pub strict: bool,
     pub in_place: bool,
+    /// import and export: the target's own store, kept (a PostgreSQL URL: its logbook schema).
+    pub on_store: bool,
     pub cases: Option<u32>,
     pub seed: Option<u64>,
     pub verbose: bool,
@@ -258,6 +291,8 @@ pub enum Command {
     /// `import LOGBOOK TARGET`: a v1 logbook's run written into the target's store.
     Import {
         logbook: PathBuf,
+        /// `--new-run-id`: the run gets a fresh id.
+        new_run_id: bool,
         certify: Certify,
     },
     /// `bench TARGET...`: the Logbook's workload on each.
@@ -324,22 +359,35 @@ fn revision(text: &str) -> Result<Revision, String> {
 }
 
 impl HarborArgs {
-    fn certify(self) -> Certify {
+    /// A command on a store, not a run of checks: the store itself (a SQLite file in place).
+    fn on_store(self) -> Certify {
+        Certify {
+            on_store: true,
+            ..self.certify(CheckArgs {
+                no_reopen: false,
+                in_place: true,
+                timeout: Duration::from_secs(30),
+            })
+        }
+    }
+
+    fn certify(self, checks: CheckArgs) -> Certify {
         Certify {
             target: self.target,
             only: Vec::new(),
             skip: Vec::new(),
-            timeout: self.timeout,
+            timeout: checks.timeout,
             revision: self.revision.unwrap_or(Revision::Chaos07),
             json: None,
             junit: None,
             markdown: None,
             revision_given: self.revision.is_some(),
-            reopen: !self.no_reopen,
+            reopen: !checks.no_reopen,
             python_path: self.python_path,
             config: self.config,
             strict: false,
-            in_place: self.in_place,
+            in_place: checks.in_place,
+            on_store: false,
             cases: None,
             seed: None,
             verbose: false,
@@ -364,11 +412,15 @@ pub fn parse(argv: &[String]) -> Result<Command, clap::Error> {
             seed: a.seed,
             verbose: a.verbose,
             log_dir: a.log_dir,
-            ..a.harbor.certify()
+            ..a.harbor.certify(a.checks)
         }),
-        Sub::Replay { file, harbor } => Command::Replay {
+        Sub::Replay {
+            file,
+            harbor,
+            checks,
+        } => Command::Replay {
             trace: file,
-            certify: harbor.certify(),
+            certify: harbor.certify(checks),
         },
         Sub::Export {
             harbor,
@@ -377,17 +429,16 @@ pub fn parse(argv: &[String]) -> Result<Command, clap::Error> {
         } => Command::Export {
             run,
             output,
-            certify: Certify {
-                in_place: true,
-                ..harbor.certify()
-            },
+            certify: harbor.on_store(),
         },
-        Sub::Import { logbook, harbor } => Command::Import {
+        Sub::Import {
             logbook,
-            certify: Certify {
-                in_place: true,
-                ..harbor.certify()
-            },
+            harbor,
+            new_run_id,
+        } => Command::Import {
+            logbook,
+            new_run_id,
+            certify: harbor.on_store(),
         },
         Sub::Serve { target } => match target {
             t @ (Target::SqliteMemory | Target::SqliteFile(_)) => Command::Serve(t),
@@ -413,11 +464,12 @@ pub fn parse(argv: &[String]) -> Result<Command, clap::Error> {
                         python_path: python_path.clone(),
                         config: config.clone(),
                         revision: None,
+                    };
+                    harbor.certify(CheckArgs {
                         no_reopen: true,
                         in_place: false,
                         timeout: Duration::from_secs(30),
-                    };
-                    harbor.certify()
+                    })
                 })
                 .collect(),
             operations: operations as usize,

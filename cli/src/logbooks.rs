@@ -30,7 +30,12 @@ pub fn export(run: &str, output: Option<&Path>, c: &Certify) -> ExitCode {
     if let Err(e) = harbor.init_db() {
         return fail((1, format!("init_db failed: {e}")));
     }
-    let text = match logbook::export_run(harbor.as_ref(), run) {
+    // A SQLite store is read as Ch-rima reads it, which is how Ch-aOS exported it.
+    let order = match c.target {
+        crate::args::Target::SqliteFile(_) => logbook::HostOrder::ByName,
+        _ => logbook::HostOrder::Harbor,
+    };
+    let text = match logbook::export_run_in(harbor.as_ref(), run, order) {
         Ok(Some(text)) => text,
         Ok(None) => return fail((1, format!("no run {run:?} in {}", c.target))),
         Err(e) => return fail((1, format!("cannot read the run {run:?}: {e}"))),
@@ -47,13 +52,15 @@ pub fn export(run: &str, output: Option<&Path>, c: &Certify) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Writes a logbook's run into the target's store; prints its run id as the last line.
-pub fn import(path: &Path, c: &Certify) -> ExitCode {
+/// Writes a logbook's run into the target's store; prints its run id as the last line. A run
+/// of that id already there is refused (exit 2, nothing written) unless `new_run_id`.
+pub fn import(path: &Path, new_run_id: bool, c: &Certify) -> ExitCode {
     let parsed = read_bounded(path).and_then(|text| {
         Logbook::parse(&text)
             .map_err(|e| format!("{} is not a logbook the kit imports: {e}", path.display()))
     });
     let logbook = match parsed {
+        Ok(logbook) if new_run_id => logbook.with_run_id(&fresh_run_id()),
         Ok(logbook) => logbook,
         Err(message) => return fail((2, message)),
     };
@@ -67,7 +74,20 @@ pub fn import(path: &Path, c: &Certify) -> ExitCode {
             println!("{run_id}");
             ExitCode::SUCCESS
         }
-        Err(message) if message.contains("nothing was written") => fail((2, message)),
+        Err(message) if message.contains("nothing was written") => fail((
+            2,
+            format!("{message} (--new-run-id imports it as a new run)"),
+        )),
         Err(message) => fail((1, message)),
     }
+}
+
+/// A run id of the Logbook's shape, `chaos-<unix time>-<13 digits>`, not used before here.
+fn fresh_run_id() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let digits = (u128::from(now.subsec_nanos()) << 20 | u128::from(std::process::id()))
+        % 10_000_000_000_000;
+    format!("chaos-{}-{digits:013}", now.as_secs())
 }

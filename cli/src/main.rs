@@ -19,7 +19,7 @@ use args::{Certify, Command, Target};
 use bridge::{python, HarborCommand, ProcessLimani, PythonHarbor};
 use conformance::suite::CheckResult;
 use conformance::{Level, Limani, Revision, Suite};
-use reference::{PgServer, PgStore, SqliteLimani};
+use reference::{PgServer, PgStore, PostgresLimani, SqliteLimani};
 
 fn main() -> ExitCode {
     interrupt::install();
@@ -50,7 +50,11 @@ fn main() -> ExitCode {
             output,
             certify,
         }) => logbooks::export(&run, output.as_deref(), &certify),
-        Ok(Command::Import { logbook, certify }) => logbooks::import(&logbook, &certify),
+        Ok(Command::Import {
+            logbook,
+            new_run_id,
+            certify,
+        }) => logbooks::import(&logbook, new_run_id, &certify),
         Ok(Command::Bench {
             targets,
             operations,
@@ -158,6 +162,9 @@ fn postgres_store(which: &str) -> Result<(Arc<PgServer>, Arc<PgStore>), (u8, Str
     Ok((server, store))
 }
 
+/// The schema of a PostgreSQL logbook that import and export use on a server's URL.
+pub(crate) const LOGBOOK_SCHEMA: &str = "chaos_logbook";
+
 /// The suite for the target; Err(exit status, message) when it cannot be certified at all.
 pub(crate) fn suite_for(c: &Certify) -> Result<Suite, (u8, String)> {
     if let Target::Reference = c.target {
@@ -223,6 +230,22 @@ pub(crate) fn suite_for(c: &Certify) -> Result<Suite, (u8, String)> {
                 }),
                 false => suite,
             }
+        }
+        (Target::Postgres(url) | Target::PostgresAsync(url), None)
+            if c.on_store && url.contains("://") =>
+        {
+            // import and export: the logbook's own store on that server, kept.
+            reference::postgres::wait_ready(url, Duration::from_secs(10)).map_err(|e| {
+                (
+                    1,
+                    format!("no PostgreSQL server: {}", args::without_passwords(&e)),
+                )
+            })?;
+            let url = url.clone();
+            Suite::new(move || {
+                PostgresLimani::open(&url, LOGBOOK_SCHEMA).expect("open the PostgreSQL harbor")
+            })
+            .revision(c.revision)
         }
         (Target::Postgres(which) | Target::PostgresAsync(which), None) => {
             let (server, store) = postgres_store(which)?;

@@ -3,7 +3,7 @@
 
 use conformance::fixtures;
 use conformance::logbook::{self, Logbook};
-use conformance::{Limani, MemoryLimani};
+use conformance::{Exact, Limani, MemoryLimani};
 
 fn round_trip(text: &str) -> String {
     logbook::round_trip(text, &MemoryLimani::new()).unwrap()
@@ -31,16 +31,61 @@ fn a_logbook_without_secrets_round_trips_without_them() {
     assert_eq!(again.lines().count(), older.lines().count());
 }
 
-/// The example of Ch-aOS's own docs, an older logbook (`../shared/examples`, beside the repo in CI).
+/// `fixtures/written/contexts.logbook.json` is what its tool writes (`LIMANI_WRITE_FIXTURES=1`
+/// writes it anew).
 #[test]
-fn a_logbook_of_chaos_before_0_7_round_trips_in_its_own_shape() {
+fn the_written_logbook_is_what_its_tool_writes() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/examples/chaos_logbook_docs_example.json"
+        "/../fixtures/written/contexts.logbook.json"
     );
-    let text = std::fs::read_to_string(path).expect("the example logbook of ../shared/examples");
+    let made = fixtures::written::contexts_logbook();
+    if std::env::var_os("LIMANI_WRITE_FIXTURES").is_some() {
+        std::fs::write(path, &made).unwrap();
+    }
+    assert_eq!(
+        std::fs::read_to_string(path).unwrap(),
+        made,
+        "rerun with LIMANI_WRITE_FIXTURES=1"
+    );
+}
+
+/// A logbook of Ch-aOS before 0.7 with fact logs of several contexts, some only inside an
+/// operation's `command_n_fact_history`, some shared by two operations, some on a window's
+/// edge, one list with a gap: every cross-reference survives import and export.
+#[test]
+fn a_logbook_of_chaos_before_0_7_round_trips_in_its_own_shape() {
+    let text = fixtures::written::contexts_logbook();
+    let doc = Exact::parse(&text).unwrap();
+    let contexts = |rows: &Exact| -> Vec<String> {
+        let Exact::List(rows) = rows else {
+            panic!("not a list")
+        };
+        rows.iter()
+            .map(|r| r.get("context").unwrap().to_text())
+            .collect()
+    };
+    let history = contexts(doc.get("fact_history").unwrap());
+    assert!(
+        history.iter().all(|c| c == "\"fact_gathering\""),
+        "{history:?}"
+    );
+    let Some(Exact::List(events)) = doc.get("streamed_history") else {
+        panic!()
+    };
+    let inside: Vec<String> = (events.iter())
+        .flat_map(|e| contexts(e.get("command_n_fact_history").unwrap()))
+        .collect();
+    assert!(
+        inside.contains(&"\"running_command_on_web-1\"".to_owned()),
+        "{inside:?}"
+    );
     let again = round_trip(&text);
     assert!(!again.contains("secrets_required"), "{again}");
+    assert_ne!(
+        again, text,
+        "the fact ids were not renamed: the test shows nothing"
+    );
 }
 
 #[test]

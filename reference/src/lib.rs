@@ -3,6 +3,8 @@
 //! [`PostgresLimani`] runs the same logical schema on PostgreSQL ([`PgServer`] finds a server).
 
 pub mod postgres;
+#[doc(hidden)]
+pub mod prepare;
 pub mod sqlite;
 
 pub use postgres::{AsyncPostgresLimani, PgServer, PgStore, PostgresLimani};

@@ -1,12 +1,15 @@
-//! A v1 logbook written into a harbor: the run, its hosts, operations, snapshots and fact logs,
-//! so that exporting it again gives back the same document (ids up to a renaming).
+//! A v1 logbook written into a harbor as the Logbook would have written it: the run, its hosts,
+//! every fact log (those of `fact_history` and those only inside an operation's
+//! `command_n_fact_history`), each operation with the fact logs it was run against, under the
+//! ids the harbor gave them, the snapshots and the end. Exported again, the same document comes
+//! back, ids up to one renaming per kind ([`super::compare`]).
 //!
 //! What the format does not carry: operation timestamps and op hashes (operations get
 //! increasing timestamps in their order, and an empty hash), the run's start and end times
 //! (the earliest and latest timestamp the file has), and the order of `secrets_required`
-//! (stored as a set, exported sorted).
+//! (stored as a set, exported sorted). See docs/logbook.md.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use limani_contract::{
     Exact, Json, Limani, NewFactLog, NewOperation, NewRun, NewSnapshot, RunStatus,
@@ -21,8 +24,16 @@ pub struct Logbook {
     summary: Json,
     hosts: Vec<(String, Vec<Operation>)>,
     snapshots: Vec<(String, NewSnapshot)>,
-    facts: Vec<NewFactLog>,
+    /// Every fact log once, in time order.
+    facts: Vec<Fact>,
     end_time: f64,
+}
+
+/// A fact log of the file: its id there, and what is written.
+#[derive(Clone, Debug)]
+struct Fact {
+    old_id: Option<String>,
+    log: NewFactLog,
 }
 
 #[derive(Clone, Debug)]
@@ -35,7 +46,8 @@ struct Operation {
     diff: String,
     arguments: Json,
     retry_stats: Json,
-    command_n_facts: Json,
+    /// `command_n_fact_history` as the file has it: Ch-rima's fact rows.
+    command_n_facts: Vec<Exact>,
 }
 
 fn get<'a>(doc: &'a Exact, key: &str) -> Result<&'a Exact, String> {
@@ -130,7 +142,7 @@ impl Logbook {
             }
         }
         let facts = facts(&doc, &hosts, &run_id)?;
-        times.extend(facts.iter().map(|f| f.timestamp));
+        times.extend(facts.iter().map(|f| f.log.timestamp));
         let start_time = times.iter().copied().fold(f64::INFINITY, f64::min);
         let start_time = if start_time.is_finite() {
             start_time
@@ -164,58 +176,75 @@ impl Logbook {
         })
     }
 
-    /// Every write, in an order the Logbook could have made them.
-    fn write(&self, harbor: &dyn Limani) -> limani_contract::Result<()> {
-        let run_id = harbor.create_run(&self.run)?;
-        let mut ids = Vec::new();
-        for (name, _) in &self.hosts {
-            ids.push((name.clone(), harbor.get_or_create_host(&run_id, name)?));
+    /// The same logbook under another run id (`limani import --new-run-id`).
+    pub fn with_run_id(mut self, run_id: &str) -> Logbook {
+        self.run.run_id = run_id.to_owned();
+        for fact in &mut self.facts {
+            fact.log.run_id = run_id.to_owned();
         }
-        let mut host_id = |name: &str| -> limani_contract::Result<i64> {
+        for (_, snapshot) in &mut self.snapshots {
+            snapshot.run_id = run_id.to_owned();
+        }
+        self
+    }
+
+    /// Every write, in an order the Logbook could have made them: the fact logs before the
+    /// operations that were run against them.
+    fn write(&self, harbor: &dyn Limani) -> Result<(), String> {
+        let e = |e: limani_contract::LimaniError| e.to_string();
+        let run_id = harbor.create_run(&self.run).map_err(e)?;
+        let mut ids: Vec<(String, i64)> = Vec::new();
+        let mut host_id = |name: &str| -> Result<i64, String> {
             match ids.iter().find(|(n, _)| n == name) {
                 Some((_, id)) => Ok(*id),
                 None => {
-                    let id = harbor.get_or_create_host(&run_id, name)?;
+                    let id = harbor.get_or_create_host(&run_id, name).map_err(e)?;
                     ids.push((name.to_owned(), id));
                     Ok(id)
                 }
             }
         };
+        for (name, _) in &self.hosts {
+            host_id(name)?;
+        }
+        for fact in &self.facts {
+            harbor.insert_fact_log(&fact.log).map_err(e)?;
+        }
+        let renamed = self.fact_ids(harbor)?;
         let mut at = self.run.start_time;
         for (name, operations) in &self.hosts {
             let id = host_id(name)?;
             for op in operations {
                 at = next_time(at);
-                harbor.insert_operation(&NewOperation {
-                    run_id: run_id.clone(),
-                    host_id: id,
-                    op_hash: String::new(),
-                    name: op.name.clone(),
-                    changed: op.changed,
-                    success: op.success,
-                    duration: op.duration,
-                    timestamp: at,
-                    logs: op.logs.clone(),
-                    diff: op.diff.clone(),
-                    arguments: op.arguments.clone(),
-                    retry_stats: op.retry_stats.clone(),
-                    command_n_facts: op.command_n_facts.clone(),
-                })?;
+                let rows = self.rows_renamed(&op.command_n_facts, &renamed)?;
+                let rows = self.read_as_the_logbook(harbor, &op.command_n_facts, rows)?;
+                let command_n_facts = Json::new(Exact::List(rows).to_text())
+                    .map_err(|e| format!("command_n_fact_history: {e}"))?;
+                harbor
+                    .insert_operation(&NewOperation {
+                        run_id: run_id.clone(),
+                        host_id: id,
+                        op_hash: String::new(),
+                        name: op.name.clone(),
+                        changed: op.changed,
+                        success: op.success,
+                        duration: op.duration,
+                        timestamp: at,
+                        logs: op.logs.clone(),
+                        diff: op.diff.clone(),
+                        arguments: op.arguments.clone(),
+                        retry_stats: op.retry_stats.clone(),
+                        command_n_facts,
+                    })
+                    .map_err(e)?;
             }
         }
         for (host, snapshot) in &self.snapshots {
             let snapshot = NewSnapshot {
-                run_id: run_id.clone(),
                 host_id: host_id(host)?,
                 ..snapshot.clone()
             };
-            harbor.insert_snapshot(&snapshot)?;
-        }
-        for fact in &self.facts {
-            harbor.insert_fact_log(&NewFactLog {
-                run_id: run_id.clone(),
-                ..fact.clone()
-            })?;
+            harbor.insert_snapshot(&snapshot).map_err(e)?;
         }
         match self.status {
             RunStatus::InProgress => Ok(()),
@@ -224,7 +253,147 @@ impl Logbook {
                 harbor.end_run_update(&run_id, self.end_time, "success", &self.summary)
             }
         }
+        .map_err(e)
     }
+
+    /// The ids the harbor gave the fact logs just written, by their ids in the file: one read
+    /// of the whole run, each row matched to the fact log it holds.
+    fn fact_ids(&self, harbor: &dyn Limani) -> Result<HashMap<String, i64>, String> {
+        let (Some(first), Some(last)) = (self.facts.first(), self.facts.last()) else {
+            return Ok(HashMap::new());
+        };
+        let (start, end) = (first.log.timestamp, next_time(last.log.timestamp));
+        let mut rows = harbor
+            .get_facts_for_timespan(&self.run.run_id, start, end)
+            .map_err(|e| format!("reading back the fact logs: {e}"))?;
+        let mut renamed = HashMap::new();
+        for fact in &self.facts {
+            let found = rows
+                .iter()
+                .position(|row| holds(row, &fact.log))
+                .ok_or_else(|| {
+                    format!(
+                        "the harbor did not give back the fact log at {} ({:?}) just written",
+                        fact.log.timestamp, fact.log.command
+                    )
+                })?;
+            let row = rows.remove(found);
+            if let Some(old) = &fact.old_id {
+                renamed.insert(old.clone(), row.id);
+            }
+        }
+        Ok(renamed)
+    }
+
+    /// The file's fact rows of one operation with the harbor's ids and this run's id: never an
+    /// id the harbor did not give.
+    fn rows_renamed(
+        &self,
+        rows: &[Exact],
+        renamed: &HashMap<String, i64>,
+    ) -> Result<Vec<Exact>, String> {
+        let rename = |row: &Exact| -> Result<Exact, String> {
+            let Exact::Object(fields) = row else {
+                return Ok(row.clone());
+            };
+            let field = |(key, value): &(String, Exact)| -> Result<(String, Exact), String> {
+                let value = match key.as_str() {
+                    "id" => {
+                        let new = renamed.get(&value.to_text()).ok_or_else(|| {
+                            format!(
+                                "fact id {} of command_n_fact_history is no fact log",
+                                value.to_text()
+                            )
+                        })?;
+                        Exact::Int(new.to_string())
+                    }
+                    "run_id" => Exact::Str(self.run.run_id.clone()),
+                    _ => value.clone(),
+                };
+                Ok((key.clone(), value))
+            };
+            Ok(Exact::Object(
+                fields.iter().map(field).collect::<Result<_, _>>()?,
+            ))
+        };
+        rows.iter().map(rename).collect()
+    }
+
+    /// The operation's fact logs as the Logbook computes them: what `get_facts_for_timespan`
+    /// answers over a window that holds exactly the file's rows (from the first to the next
+    /// fact log after the last), when they are such a window and rows of Ch-rima's shape; else
+    /// the file's rows renamed.
+    fn read_as_the_logbook(
+        &self,
+        harbor: &dyn Limani,
+        old_rows: &[Exact],
+        renamed: Vec<Exact>,
+    ) -> Result<Vec<Exact>, String> {
+        let shaped = |row: &Exact| match row {
+            Exact::Object(fields) => fields.iter().map(|(k, _)| k.as_str()).eq(FACT_ROW),
+            _ => false,
+        };
+        let window = self
+            .window_of(old_rows)
+            .filter(|_| old_rows.iter().all(shaped));
+        let Some((start, end)) = window else {
+            return Ok(renamed);
+        };
+        let answer = harbor
+            .get_facts_for_timespan(&self.run.run_id, start, end)
+            .map_err(|e| e.to_string())?;
+        Ok(answer.iter().map(super::fact_row).collect())
+    }
+
+    /// `[first, next)` where the file's rows are every fact log from the first of them to the
+    /// last, in time order; `None` for an empty list or one with gaps (a read the writer
+    /// thread had not caught up with).
+    fn window_of(&self, rows: &[Exact]) -> Option<(f64, f64)> {
+        let ids: Vec<String> = (rows.iter())
+            .map(|r| r.get("id").map(Exact::to_text))
+            .collect::<Option<_>>()?;
+        let at = |id: &String| {
+            self.facts
+                .iter()
+                .position(|f| f.old_id.as_ref() == Some(id))
+        };
+        let first = at(ids.first()?)?;
+        let span = self.facts.get(first..first + ids.len())?;
+        if span
+            .iter()
+            .zip(&ids)
+            .any(|(f, id)| f.old_id.as_ref() != Some(id))
+        {
+            return None;
+        }
+        let (start, last) = (span[0].log.timestamp, span[span.len() - 1].log.timestamp);
+        let after = self.facts.get(first + ids.len()).map(|f| f.log.timestamp);
+        let before = first.checked_sub(1).map(|i| self.facts[i].log.timestamp);
+        // A fact log of the same time just outside the span would fall inside any window.
+        if after == Some(last) || before == Some(start) {
+            return None;
+        }
+        Some((start, after.unwrap_or_else(|| next_time(last))))
+    }
+}
+
+/// The keys of a fact row as Ch-rima returns it (`SELECT *`), in table order.
+const FACT_ROW: [&str; 6] = [
+    "id",
+    "run_id",
+    "timestamp",
+    "log_level",
+    "context",
+    "command",
+];
+
+/// A row read back holds the fact log that was written.
+fn holds(row: &limani_contract::FactLog, log: &NewFactLog) -> bool {
+    let same = |a: &Option<String>, b: &str| a.as_deref().unwrap_or("") == b;
+    row.timestamp.to_bits() == log.timestamp.to_bits()
+        && same(&row.log_level, &log.log_level)
+        && same(&row.context, &log.context)
+        && same(&row.command, &log.command)
 }
 
 /// The next double after `t`, by a thousandth of a second where that is representable.
@@ -259,50 +428,57 @@ fn operation(op: &Exact, event: Option<&Exact>, at: &str) -> Result<Operation, S
         },
         arguments: json(key("operation_arguments")?),
         retry_stats: json(key("retry_statistics")?),
-        command_n_facts: json(facts.unwrap_or(&Exact::List(Vec::new()))),
+        command_n_facts: match facts {
+            None | Some(Exact::Null) => Vec::new(),
+            Some(rows) => list(rows, &format!("{at}: command_n_fact_history"))?.to_vec(),
+        },
     })
 }
 
 /// The fact logs of `fact_history` and of every operation's `command_n_fact_history`, each
-/// once (by id), in time order.
+/// once (by id), in time order (ties in the order the file first shows them).
 fn facts(
     doc: &Exact,
     hosts: &[(String, Vec<Operation>)],
     run_id: &str,
-) -> Result<Vec<NewFactLog>, String> {
-    let mut rows: Vec<Exact> = match doc.get("fact_history") {
-        Some(history) => list(history, "fact_history")?.to_vec(),
-        None => Vec::new(),
+) -> Result<Vec<Fact>, String> {
+    let history = match doc.get("fact_history") {
+        Some(history) => list(history, "fact_history")?,
+        None => &[],
     };
-    for op in hosts.iter().flat_map(|(_, ops)| ops) {
-        if let Exact::List(items) = op.command_n_facts.parse() {
-            rows.extend(items);
-        }
-    }
+    let inside = hosts
+        .iter()
+        .flat_map(|(_, ops)| ops)
+        .flat_map(|op| &op.command_n_facts);
     let mut seen = BTreeSet::new();
     let mut facts = Vec::new();
-    for (i, row) in rows.iter().enumerate() {
+    for (i, row) in history.iter().chain(inside).enumerate() {
         let at = format!("fact row {i}");
-        let id = row.get("id").map(Exact::to_text);
-        if id.as_ref().is_some_and(|id| !seen.insert(id.clone())) {
+        let old_id = row.get("id").map(Exact::to_text);
+        if old_id.as_ref().is_some_and(|id| !seen.insert(id.clone())) {
             continue;
         }
         let optional = |key: &str| match row.get(key) {
             Some(Exact::Str(s)) => s.clone(),
             _ => String::new(),
         };
-        facts.push(NewFactLog {
+        let timestamp = get(row, "timestamp").map_err(|e| format!("{at}: {e}"))?;
+        let log = NewFactLog {
             run_id: run_id.to_owned(),
-            timestamp: number(
-                get(row, "timestamp").map_err(|e| format!("{at}: {e}"))?,
-                &at,
-            )?,
+            timestamp: number(timestamp, &at)?,
             log_level: optional("log_level"),
             context: optional("context"),
             command: optional("command"),
-        });
+        };
+        if !log.timestamp.is_finite() {
+            return Err(format!(
+                "{at}: the timestamp {} is not a finite time",
+                log.timestamp
+            ));
+        }
+        facts.push(Fact { old_id, log });
     }
-    facts.sort_by(|a, b| a.timestamp.total_cmp(&b.timestamp));
+    facts.sort_by(|a, b| a.log.timestamp.total_cmp(&b.log.timestamp));
     Ok(facts)
 }
 

@@ -1,9 +1,11 @@
 //! The v1 logbook: the JSON file `chaos apply --logbook -x` writes, byte for byte as Ch-aOS 0.7
 //! writes it from the same run data (`export`), and read back into a harbor (`import`).
 
+mod compare;
 mod import;
 pub mod pyjson;
 
+pub use compare::same_logbook;
 pub use import::{import, Logbook};
 
 use limani_contract::{Exact, Json, RunData, SummaryStats};
@@ -19,15 +21,39 @@ pub enum Summation {
     Compensated,
 }
 
+/// The order of a run's hosts in its logbook: the export lists them as the harbor's
+/// `get_run_data` gives them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HostOrder {
+    /// The harbor's own order.
+    #[default]
+    Harbor,
+    /// By name (bytes), as Ch-rima reads the hosts of a SQLite logbook (its unique index on
+    /// `(run_id, name)`): the order of the file Ch-aOS exports from a `ch-rima.db`.
+    ByName,
+}
+
 /// A stored run's logbook, as Ch-aOS 0.7 would export it (the secrets sorted), or None for an
 /// unknown run.
 pub fn export_run(
     harbor: &dyn limani_contract::Limani,
     run_id: &str,
 ) -> limani_contract::Result<Option<String>> {
-    let Some(data) = harbor.get_run_data(run_id)? else {
+    export_run_in(harbor, run_id, HostOrder::Harbor)
+}
+
+/// As [`export_run`], the hosts in `order`.
+pub fn export_run_in(
+    harbor: &dyn limani_contract::Limani,
+    run_id: &str,
+    order: HostOrder,
+) -> limani_contract::Result<Option<String>> {
+    let Some(mut data) = harbor.get_run_data(run_id)? else {
         return Ok(None);
     };
+    if order == HostOrder::ByName {
+        data.hosts.sort_by(|a, b| a.name.cmp(&b.name));
+    }
     let stats = harbor.get_run_summary_stats(run_id)?;
     let secrets: Option<Vec<String>> = data
         .run
@@ -297,8 +323,8 @@ fn operation_summary(data: &RunData, summation: Summation) -> Exact {
 }
 
 /// Imports `text` into `harbor`, exports the run again, and checks that the same document
-/// came back (same keys in the same order, same number text; fact ids up to a renaming).
-/// Returns the export, or what differs.
+/// came back ([`same_logbook`]: ids up to one renaming per kind). Returns the export, or what
+/// differs.
 pub fn round_trip(text: &str, harbor: &dyn limani_contract::Limani) -> Result<String, String> {
     let logbook = Logbook::parse(text)?;
     let run_id = import(&logbook, harbor)?;
@@ -307,33 +333,7 @@ pub fn round_trip(text: &str, harbor: &dyn limani_contract::Limani) -> Result<St
         Ok(None) => return Err(format!("the imported run {run_id} is not in the store")),
         Err(e) => return Err(format!("exporting {run_id} failed: {e}")),
     };
-    let (before, after) = (fact_ids_ranked(text)?, fact_ids_ranked(&again)?);
-    match before.same(&after, true) && before == after {
-        true => Ok(again),
-        false => Err(format!(
-            "the round trip changed the document at line {} of the export",
-            (text.lines().zip(again.lines()))
-                .position(|(a, b)| a != b && !a.trim_start().starts_with("\"id\":"))
-                .map_or(0, |n| n + 1)
-        )),
-    }
-}
-
-/// The document with each `fact_history` id replaced by its rank.
-fn fact_ids_ranked(text: &str) -> Result<Exact, String> {
-    let mut doc = Exact::parse(text).map_err(|e| format!("not JSON: {e}"))?;
-    if let Exact::Object(fields) = &mut doc {
-        for (_, value) in fields.iter_mut().filter(|(key, _)| key == "fact_history") {
-            if let Exact::List(rows) = value {
-                for (rank, row) in rows.iter_mut().enumerate() {
-                    if let Exact::Object(row) = row {
-                        for (_, id) in row.iter_mut().filter(|(key, _)| key == "id") {
-                            *id = Exact::Int(rank.to_string());
-                        }
-                    }
-                }
-            }
-        }
-    }
-    Ok(doc)
+    same_logbook(text, &again)
+        .map(|()| again)
+        .map_err(|e| format!("the round trip changed the document: {e}"))
 }

@@ -30,7 +30,8 @@ pub(crate) struct Settings {
 /// The full failure message: clause, what, diff, calls, how to reproduce.
 fn message(check: &Check, failure: &Failure, probe: Option<&Probe>, settings: &Settings) -> String {
     let mut out = format!("clause:  {}\nfailure: {}\n", check.clause, failure.what);
-    if let Some(cause) = &failure.cause {
+    let usual = || crate::toolkit::cause::of_error(&failure.what).map(str::to_owned);
+    if let Some(cause) = failure.cause.clone().or_else(usual) {
         let _ = writeln!(out, "cause:   {cause}");
     }
     if let Some(diff) = &failure.diff {

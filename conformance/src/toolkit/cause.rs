@@ -50,6 +50,16 @@ pub fn of_timespan(
     None
 }
 
+/// What a failed call's error most likely says about the harbor, when it is a usual defect:
+/// tables that `init_db` made and another thread does not see (a store per connection).
+pub fn of_error(what: &str) -> Option<&'static str> {
+    what.contains("no such table").then_some(
+        "a store per thread: the tables init_db made are not there for another thread's connection \
+         (SQLite `:memory:` opens a new empty database per connection): keep one store for every \
+         thread, as the Logbook's writer thread writes where its main thread ran init_db",
+    )
+}
+
 /// What the first differing value of two documents most likely went through, when it is one
 /// of the usual lossy stores: single precision, microseconds, a float for an integer, a cut.
 pub fn of_values(expected: &Exact, actual: &Exact) -> Option<&'static str> {

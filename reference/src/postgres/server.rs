@@ -1,7 +1,7 @@
 //! Where a PostgreSQL server comes from, in this order: `LIMANI_POSTGRES_URL`; a container
-//! through testcontainers when a Docker engine answers (`LIMANI_POSTGRES_IMAGE`, default
-//! `postgres:16-alpine`, never pulled when present); a throwaway local cluster made with the
-//! installed `initdb`/`pg_ctl`. Containers and clusters are removed when the server is dropped.
+//! through testcontainers when a Docker engine answers (`LIMANI_POSTGRES_IMAGE`; by default the
+//! kit's own image when it is there, else `postgres:16-alpine`; never pulled when present); a
+//! throwaway local cluster made with the installed `initdb`/`pg_ctl`. Containers and clusters are removed when the server is dropped.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -88,7 +88,7 @@ impl PgServer {
         Err(format!(
             "no PostgreSQL server: set LIMANI_POSTGRES_URL to a server's URL, or start a Docker engine \
              (with the image {}), or install PostgreSQL's binaries (initdb, pg_ctl).\n  docker: {docker}\n  local cluster: {local}",
-            image_name()
+            default_image()
         ))
     }
 
@@ -107,10 +107,22 @@ impl PgServer {
         Err("built without the `containers` feature of the reference crate".to_owned())
     }
 
-    /// A new container of `LIMANI_POSTGRES_IMAGE` (default `postgres:16-alpine`) through testcontainers.
+    /// A new container of [`default_image`] through testcontainers.
     #[cfg(feature = "containers")]
     pub fn docker() -> Result<PgServer, String> {
-        let name = image_name();
+        Self::docker_image(&default_image())
+    }
+
+    /// Without the `containers` feature there are no containers: says so.
+    #[cfg(not(feature = "containers"))]
+    pub fn docker_image(_name: &str) -> Result<PgServer, String> {
+        Self::docker()
+    }
+
+    /// A new container of the image `name` through testcontainers (pulled only when missing).
+    #[cfg(feature = "containers")]
+    pub fn docker_image(name: &str) -> Result<PgServer, String> {
+        let name = name.to_owned();
         // A tag follows the last ':' only if no '/' comes after it (registry:5000/postgres has none).
         let (repository, tag) = match name.rsplit_once(':') {
             Some((repository, tag)) if !tag.contains('/') => (repository, tag),
@@ -125,7 +137,12 @@ impl PgServer {
             .with_host_config_modifier(publish_on_loopback)
             .with_startup_timeout(PATIENCE)
             .start()
-            .map_err(|e| format!("{name}: {e}"))?;
+            .map_err(|e| match image_present(&name) {
+                true => format!("{name}: {e}"),
+                false => format!(
+                    "{name}: {e} (the image is not here: `bash ci/postgres-image.sh` builds {KIT_IMAGE})"
+                ),
+            })?;
         let port = container
             .get_host_port_ipv4(5432)
             .map_err(|e| e.to_string())?;
@@ -181,11 +198,29 @@ fn shell_quoted(text: &str) -> String {
     format!("'{}'", text.replace('\'', "'\\''"))
 }
 
-fn image_name() -> String {
-    std::env::var("LIMANI_POSTGRES_IMAGE")
-        .ok()
-        .filter(|i| !i.is_empty())
-        .unwrap_or_else(|| "postgres:16-alpine".to_owned())
+/// The image `ci/postgres-image.sh` builds from Debian's packages (no registry needed).
+pub const KIT_IMAGE: &str = "limani-kit/postgres:15-scram";
+
+/// The official image, for a machine whose Docker engine reaches a registry.
+pub const OFFICIAL_IMAGE: &str = "postgres:16-alpine";
+
+/// `$LIMANI_POSTGRES_IMAGE`; else the kit's image when this engine has it; else the official one.
+pub fn default_image() -> String {
+    match std::env::var("LIMANI_POSTGRES_IMAGE") {
+        Ok(image) if !image.is_empty() => image,
+        _ if image_present(KIT_IMAGE) => KIT_IMAGE.to_owned(),
+        _ => OFFICIAL_IMAGE.to_owned(),
+    }
+}
+
+/// `true` when the Docker engine has `image` (no pull).
+pub fn image_present(image: &str) -> bool {
+    Command::new("docker")
+        .args(["image", "inspect", "--format", "{{.Id}}", image])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// A cluster made by `initdb` in a private temporary folder (its socket too), with a random
@@ -223,7 +258,7 @@ fn binaries() -> Result<PathBuf, String> {
         .ok_or_else(|| "no initdb under /usr/lib/postgresql".to_owned())
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     std::fs::metadata("/proc/self")
         .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
         .unwrap_or(false)
