@@ -39,11 +39,25 @@ class InsertionOrderFacts(GoodSqlite):
         return [dict(r) for r in rows]
 
 
+class OperationsInIdOrder(GoodSqlite):
+    """Run data lists a host's operations by id, not by time (caught by records::ordered_by_time)."""
+
+    operations_order = "id"
+
+
+class ClosedEndAndOperationsInIdOrder(ClosedTimespanEnd, OperationsInIdOrder):
+    """Two independent defects: a report shows two causes (in_timespan, time_then_insertion)."""
+
+
 class SummaryWithoutRounding(GoodSqlite):
     """The total duration as summed (caught by summary::rounded_duration)."""
 
     def _durations_total(self, durations):
         return sum(durations)
+
+
+class UnroundedAndFactsInIdOrder(SummaryWithoutRounding, InsertionOrderFacts):
+    """Two independent defects: a report shows two causes (total_duration, time_then_insertion)."""
 
 
 class BooleansAsStrings(GoodSqlite):

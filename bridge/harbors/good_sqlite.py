@@ -51,6 +51,9 @@ def default_path():
 
 
 class GoodSqlite:
+    # The order of a host's operations in run data: by time, then insertion.
+    operations_order = "timestamp, id"
+
     def __init__(self, config):
         self.config = config or {}
         self.path = self.config.get("werehouse") or default_path()
@@ -181,7 +184,7 @@ class GoodSqlite:
             if run is None:
                 return None
             operations = {}
-            for op in conn.execute("SELECT * FROM operations WHERE run_id = ? ORDER BY timestamp, id", (run_id,)):
+            for op in conn.execute("SELECT * FROM operations WHERE run_id = ? ORDER BY " + self.operations_order, (run_id,)):
                 operations.setdefault(op["host_id"], []).append(dict(op))
             hosts = [dict(h, operations=operations.get(h["id"], []))
                      for h in conn.execute("SELECT * FROM hosts WHERE run_id = ? ORDER BY id", (run_id,))]

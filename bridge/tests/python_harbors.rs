@@ -101,6 +101,11 @@ fn the_handshake_tells_the_create_run_revision() {
     "durability::reopen_keeps_everything",
     "get_run_data("
 )]
+#[case::operations_in_id_order(
+    "broken:OperationsInIdOrder",
+    "records::ordered_by_time",
+    "operations of a host come back out of timestamp order"
+)]
 #[case::memory_per_thread(
     "broken:MemoryPerThread",
     "concurrency::logbook_pattern",
@@ -489,4 +494,48 @@ fn recorded_runs_replay_through_the_bridge() {
         divergence.contains("unexpected keyword argument"),
         "{divergence}"
     );
+}
+
+/// The causes a report roots its required failures in, by rule name.
+fn root_rules(report: &conformance::Report) -> Vec<&'static str> {
+    let causes = report.causes();
+    let roots = causes.iter().filter(|c| report.fails_certification(c[0]));
+    let mut rules: Vec<&str> = roots
+        .map(|c| c[0].rule.map_or("none", |r| r.name()))
+        .collect();
+    rules.sort();
+    rules
+}
+
+/// One Python defect is one cause whose rule is the planted one; two independent defects are
+/// two causes, each with its rule (the honesty of the grouping).
+#[test]
+fn python_defects_are_one_cause_each() {
+    let cases: [(&str, &[&str]); 4] = [
+        ("broken:OperationsInIdOrder", &["time_then_insertion"]),
+        ("broken:ClosedTimespanEnd", &["in_timespan"]),
+        (
+            "broken:ClosedEndAndOperationsInIdOrder",
+            &["in_timespan", "time_then_insertion"],
+        ),
+        (
+            "broken:UnroundedAndFactsInIdOrder",
+            &["time_then_insertion", "total_duration"],
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let mut wrong = Vec::new();
+    for (class, planted) in cases {
+        let db = dir.path().join(format!("{}.db", class.replace(':', "-")));
+        let report = suite(class, &db).cases(16).run();
+        let rules = root_rules(&report);
+        let lines = report.to_text_after_progress().lines().count();
+        if rules != planted || (planted.len() == 1 && lines > 60) {
+            wrong.push(format!(
+                "{class}: roots {rules:?}, {lines} lines\n{}",
+                report.to_text_after_progress()
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n=====\n"));
 }

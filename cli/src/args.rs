@@ -50,7 +50,8 @@ EXIT STATUS:
   0  certified: every required check that ran passed
   1  a required check failed (or a replay diverged)
   2  usage error, or a file that is not a trace or a logbook (nothing is written)
-  3  the harbor could not be started (import error, constructor, command not found, locked store)
+  3  the harbor could not be started (import error, constructor, command not found, locked store),
+     or the server the kit started for it (postgres:docker, postgres:local) was lost mid-run
   130 interrupted (Ctrl-C, SIGTERM): what the run started is removed first";
 
 /// The longest `--timeout` (a day): anything longer is a typo, and too long for a `Duration`.

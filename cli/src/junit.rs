@@ -24,7 +24,20 @@ pub fn to_junit(report: &Report) -> String {
             Outcome::Skipped => TestCaseStatus::skipped(),
         };
         if r.outcome != Outcome::Passed {
-            status.set_message(format!("{}: {}", report.status(r), r.clause));
+            // A failure is its cause's root, or follows from it (one cause, one message to read).
+            let message = match (&r.cause, r.rule) {
+                (Some(root), _) if *root != r.id => {
+                    format!("{}: follows from {root}: {}", report.status(r), r.clause)
+                }
+                (_, Some(rule)) => format!(
+                    "{}: {} (rule {rule}: {})",
+                    report.status(r),
+                    r.clause,
+                    r.said
+                ),
+                _ => format!("{}: {}", report.status(r), r.clause),
+            };
+            status.set_message(message);
             status.set_description(r.message.clone().unwrap_or_default());
         }
         let mut case = TestCase::new(r.id.clone(), status);

@@ -250,6 +250,7 @@ pub(crate) fn suite_for(c: &Certify) -> Result<Suite, (u8, String)> {
         (Target::Postgres(which) | Target::PostgresAsync(which), None) => {
             let (server, store) = postgres_store(which)?;
             let (open, reopen) = (store.clone(), store);
+            let watched = server.clone();
             let asynchronous = matches!(c.target, Target::PostgresAsync(_));
             let suite = match asynchronous {
                 false => Suite::new(move || {
@@ -265,7 +266,7 @@ pub(crate) fn suite_for(c: &Certify) -> Result<Suite, (u8, String)> {
                     }
                 }),
             };
-            let suite = suite.revision(c.revision);
+            let suite = suite.revision(c.revision).lost_when(move || watched.lost());
             match (c.reopen, asynchronous) {
                 (false, _) => suite,
                 (true, false) => {
@@ -585,14 +586,15 @@ fn run_certify(c: &Certify) -> ExitCode {
     }
     let mut stdout = std::io::stdout().lock();
     // Each result was shown as it came (stderr): the details, the summary and the verdict.
-    let _ = write!(stdout, "{}", report.to_text_after_progress());
+    let _ = write!(stdout, "{}", report.to_text_with(c.verbose));
     if matches!(c.target, Target::Python(_) | Target::EntryPoint(_)) {
         let _ = write!(stdout, "{}", cookbook_links(&report));
     }
-    if report.passed() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    match (report.passed(), &report.server_lost) {
+        (false, _) => ExitCode::from(1),
+        // The server the kit started went away: the harbor could not be certified.
+        (true, Some(_)) => ExitCode::from(3),
+        (true, None) => ExitCode::SUCCESS,
     }
 }
 

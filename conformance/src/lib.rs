@@ -19,7 +19,7 @@ pub mod toolkit;
 pub use limani_contract::records::*;
 pub use limani_contract::{error, json, limani, records};
 pub use limani_contract::{ErrorKind, Exact, Json, Limani, LimaniError, Result, Revision};
-pub use model::MemoryLimani;
+pub use model::{MemoryLimani, Rule};
 pub use suite::{harness, harness_with, run_all, CheckResult, Outcome, Report, Suite};
 pub use toolkit::{Check, Level};
 

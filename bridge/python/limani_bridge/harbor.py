@@ -50,8 +50,10 @@ def call(harbor, rev, method, params):
     if method == "create_run":
         run = params["run"]
         args = [run["run_id"], run["run_id_human"], number(run["start_time"]), payload(run["hailer_info"])]
-        if rev == "chaos07":
-            args.append(set(run["required_secrets"] or ()))
+        # Ch-aOS 0.7 passes the secrets as a set; a run without the list (a logbook of Ch-aOS
+        # before 0.7, imported) is created as that older Logbook did, with four arguments.
+        if rev == "chaos07" and run["required_secrets"] is not None:
+            args.append(set(run["required_secrets"]))
         return harbor.create_run(*args)
     if method == "start_update_run":
         return harbor.start_update_run(params["run_id"], params["status"])

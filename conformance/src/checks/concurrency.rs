@@ -6,6 +6,7 @@ use std::sync::mpsc;
 
 use super::queue::Write;
 use super::{host, ok};
+use crate::toolkit::classify::inconsistent_host_id;
 use crate::toolkit::{
     label_thread, sample, Check, Ctx, Failure, Group, Level, Need, Twin, Verdict,
 };
@@ -92,9 +93,9 @@ fn logbook_session(twin: &Twin, ctx: &Ctx, n: usize, operations: usize) -> Verdi
     for (name, id) in late? {
         let again = host(twin, &run_id, &name)?;
         if again != id {
-            return Err(Failure::new(format!(
-                "get_or_create_host({name:?}) gave {id} during writes, {again} after"
-            )));
+            let what =
+                format!("get_or_create_host({name:?}) gave {id} during writes, {again} after");
+            return Err(Failure::new(what.clone()).breaks(inconsistent_host_id(what)));
         }
     }
     for write in &writes[..acked.load(Ordering::SeqCst)] {
@@ -126,9 +127,9 @@ fn main_thread(
         match harbor.get_or_create_host(run_id, name) {
             Ok(id) if id == known => {}
             Ok(id) => {
-                return Err(Failure::new(format!(
-                    "get_or_create_host({name:?}) gave {id} during writes, {known} before"
-                )))
+                let what =
+                    format!("get_or_create_host({name:?}) gave {id} during writes, {known} before");
+                return Err(Failure::new(what.clone()).breaks(inconsistent_host_id(what)));
             }
             Err(e) => return Err(Failure::call("get_or_create_host during writes", &e)),
         }

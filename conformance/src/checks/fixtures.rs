@@ -27,10 +27,14 @@ fn recorded_runs_replay(ctx: &Ctx) -> Verdict {
         })?;
         let replay = fixtures::replay(&recording, ctx.harbor(), &ctx.run_id(n));
         if let Some(divergence) = replay.divergence {
-            return Err(Failure::new(format!(
+            let failure = Failure::new(format!(
                 "the recorded run \"{}\" diverged at {divergence}",
                 fixture.scenario
-            )));
+            ));
+            return Err(match replay.first {
+                Some(first) => failure.breaks(first),
+                None => failure,
+            });
         }
     }
     Ok(())

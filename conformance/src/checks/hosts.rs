@@ -144,9 +144,10 @@ fn idempotent_under_threads(ctx: &Ctx) -> Verdict {
             .filter_map(|thread| thread[round].as_ref().ok().copied())
             .collect();
         if ids.windows(2).any(|w| w[0] != w[1]) {
-            return Err(Failure::new(format!(
-                "in race {round} the threads got different ids for one host: {ids:?}"
-            )));
+            let what =
+                format!("in race {round} the threads got different ids for one host: {ids:?}");
+            let first = crate::toolkit::classify::inconsistent_host_id(what.clone());
+            return Err(Failure::new(what).breaks(first));
         }
         host(&twin, &run_id, &format!("racy-host-{round}.example.org"))?;
     }

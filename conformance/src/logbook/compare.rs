@@ -96,7 +96,12 @@ fn walk(a: &Exact, b: &Exact, path: &str, ids: &mut Ids) -> Result<(), String> {
     if let Some(renaming) = kind_at(path, ids) {
         return renaming.take(a, b, path);
     }
-    let differs = |what: &str| Err(format!("{path}: {what}"));
+    let at = if path.is_empty() {
+        "the top level"
+    } else {
+        path
+    };
+    let differs = |what: &str| Err(format!("{at}: {what}"));
     match (a, b) {
         (Exact::Object(fa), Exact::Object(fb)) => {
             let (ka, kb): (Vec<&str>, Vec<&str>) = (

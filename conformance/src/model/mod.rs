@@ -1,7 +1,10 @@
 //! The executable contract: `MemoryLimani`, an in-memory harbor that is right by definition.
 //! Every harbor under test is compared with it; its rules live in [`rules`].
 
+mod rule;
 pub mod rules;
+
+pub use rule::Rule;
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};

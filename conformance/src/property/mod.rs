@@ -86,8 +86,14 @@ pub fn check(
         Inputs::Hostile => actions,
     });
     let strategy = (sessions, 1usize..=1);
+    // The last failure seen: the minimal session's, when playing it once more passes.
+    let last: std::sync::Mutex<Option<Failure>> = std::sync::Mutex::new(None);
     let outcome = runner(settings, inputs).run(&strategy, |(actions, readers)| {
-        session(&actions, readers).map_err(|f| TestCaseError::fail(f.what))
+        session(&actions, readers).map_err(|f| {
+            let what = f.what.clone();
+            *last.lock().unwrap_or_else(|p| p.into_inner()) = Some(f);
+            TestCaseError::fail(what)
+        })
     });
     match outcome {
         Ok(()) => Ok(()),
@@ -95,7 +101,12 @@ pub fn check(
         Err(TestError::Fail(reason, (actions, readers))) => {
             // Play the minimal session once more for its full diff and call log.
             let failure = session(&actions, readers).err().unwrap_or_else(|| {
-                Failure::new(format!("{reason} (the minimal session failed so, then passed once more: a race or a flaky harbor)"))
+                let seen = last.lock().unwrap_or_else(|p| p.into_inner()).take();
+                Failure {
+                    what: format!("{reason} (the minimal session failed so, then passed once more: a race or a flaky harbor)"),
+                    diff: None,
+                    ..seen.unwrap_or_else(|| Failure::new(""))
+                }
             });
             Err(report(failure, &actions, readers, settings, concurrent))
         }

@@ -316,7 +316,11 @@ impl<'a> Session<'a> {
             Action::Host { run, host } => match hosts.get(&(*run, *host)) {
                 Some(known) => match harbor.get_or_create_host(&self.run_id(*run), name(*host)) {
                     Ok(id) if id == *known => Ok(()),
-                    Ok(id) => Err(fail(format!("gave id {id}, {known} before"))),
+                    Ok(id) => {
+                        let what = format!("gave id {id}, {known} before");
+                        let first = crate::toolkit::classify::inconsistent_host_id(what.clone());
+                        Err(fail(what).breaks(first))
+                    }
                     Err(e) => Err(fail(e.to_string())),
                 },
                 None => Ok(()),

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::report::{CheckResult, Report};
+use super::report::{CheckResult, Outcome, Report};
 use super::runner::{run_check, Factory, Settings};
 use crate::limani::Limani;
 use crate::records::Revision;
@@ -28,6 +28,7 @@ pub fn run_all<H: Limani + 'static>(harbor: H) {
 
 /// A callback after each check.
 type OnResult = Arc<dyn Fn(&CheckResult) + Send + Sync>;
+type LostWhen = Arc<dyn Fn() -> Option<String> + Send + Sync>;
 
 /// A configured suite run.
 pub struct Suite {
@@ -42,6 +43,7 @@ pub struct Suite {
     property: crate::property::Settings,
     reproduce: String,
     on_result: Option<OnResult>,
+    lost_when: Option<LostWhen>,
     strict: bool,
     custom: Vec<Check>,
     #[cfg(feature = "tokio")]
@@ -72,6 +74,7 @@ impl Suite {
             reproduce: "Suite::only(\"{id}\"), or under conformance::harness: cargo test -- {id}"
                 .to_owned(),
             on_result: None,
+            lost_when: None,
             strict: false,
             custom: Vec::new(),
             #[cfg(feature = "tokio")]
@@ -160,6 +163,15 @@ impl Suite {
     }
 
     /// Called after each check, for progress displays.
+    /// How to tell that a server the kit started for the harbor (a container, a local cluster)
+    /// is gone, and what happened to it: asked after a check fails. From then on the failures
+    /// are the lost server's, not the harbor's: the failing check is said to be lost with it,
+    /// the checks after it do not run, and the verdict is `incomplete`.
+    pub fn lost_when(mut self, f: impl Fn() -> Option<String> + Send + Sync + 'static) -> Self {
+        self.lost_when = Some(Arc::new(f));
+        self
+    }
+
     pub fn on_result(mut self, f: impl Fn(&CheckResult) + Send + Sync + 'static) -> Self {
         self.on_result = Some(Arc::new(f));
         self
@@ -246,9 +258,25 @@ impl Suite {
         let started = Instant::now();
         let settings = self.settings();
         let checks = self.checks();
+        let mut lost: Option<String> = None;
         let results = (checks.iter())
             .map(|check| {
-                let result = run_check(check, &self.factory, &settings);
+                let mut result = match &lost {
+                    Some(event) => CheckResult::new(
+                        check,
+                        Outcome::Skipped,
+                        Duration::ZERO,
+                        Some(format!("not run: {event}")),
+                    ),
+                    None => run_check(check, &self.factory, &settings),
+                };
+                let gone = (result.outcome == Outcome::Failed && lost.is_none())
+                    .then(|| self.lost_when.as_ref().and_then(|f| f()))
+                    .flatten();
+                if let Some(event) = gone {
+                    result = result.lost_with_server(&event);
+                    lost = Some(event);
+                }
                 if let Some(f) = &self.on_result {
                     f(&result);
                 }
@@ -262,7 +290,9 @@ impl Suite {
             .filter(|c| counts(c) && !ran.contains(&c.id))
             .map(|c| c.id.to_owned())
             .collect();
-        Report::new(&self.name, results, started.elapsed(), self.strict, not_run)
+        let mut report = Report::new(&self.name, results, started.elapsed(), self.strict, not_run);
+        report.server_lost = lost;
+        report
     }
 
     /// Runs, prints the report, and panics with it if a required check failed.
@@ -274,5 +304,61 @@ impl Suite {
             panic!("{head}\n{}", report.to_text_after_progress());
         }
         println!("{}", report.to_text());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::suite::report::{Verdict, SERVER_LOST};
+    use crate::MemoryLimani;
+
+    /// A server lost mid-run is no defect of the harbor: the failure it caused is said to be
+    /// the lost server's, once; what follows does not run; the verdict is incomplete.
+    #[test]
+    fn a_lost_server_makes_the_run_incomplete() {
+        let alive = Arc::new(AtomicBool::new(true));
+        let (gone, opened) = (alive.clone(), Arc::new(AtomicUsize::new(0)));
+        let report = Suite::new(move || {
+            if opened.fetch_add(1, Ordering::SeqCst) >= 3 {
+                gone.store(false, Ordering::SeqCst);
+                panic!("connection refused: the server closed the connection");
+            }
+            MemoryLimani::new()
+        })
+        .only("lifecycle")
+        .lost_when(move || {
+            (!alive.load(Ordering::SeqCst)).then(|| "the test's server stopped".to_owned())
+        })
+        .run();
+        let lost: Vec<&CheckResult> = (report.results.iter())
+            .filter(|r| r.cause.as_deref() == Some(SERVER_LOST))
+            .collect();
+        let seen: Vec<String> = (report.results.iter())
+            .map(|r| format!("{} {:?} {:?} {:?}", r.id, r.outcome, r.cause, r.message))
+            .collect();
+        assert_eq!(lost.len(), 1, "{seen:#?}");
+        assert!(report.results[..3]
+            .iter()
+            .all(|r| r.outcome == Outcome::Passed));
+        assert!(report.results[4..]
+            .iter()
+            .all(|r| r.outcome == Outcome::Skipped));
+        assert_eq!(
+            (report.passed(), report.verdict()),
+            (true, Verdict::Incomplete)
+        );
+        let text = report.to_text_after_progress();
+        assert_eq!(
+            text.matches("the test's server stopped").count(),
+            2,
+            "{text}"
+        );
+        assert!(report.verdict_line().contains("lost during"), "{text}");
+        assert!(report
+            .to_json()
+            .contains("\"server_lost\": \"the test's server stopped\""));
     }
 }

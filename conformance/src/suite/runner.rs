@@ -30,8 +30,7 @@ pub(crate) struct Settings {
 /// The full failure message: clause, what, diff, calls, how to reproduce.
 fn message(check: &Check, failure: &Failure, probe: Option<&Probe>, settings: &Settings) -> String {
     let mut out = format!("clause:  {}\nfailure: {}\n", check.clause, failure.what);
-    let usual = || crate::toolkit::cause::of_error(&failure.what).map(str::to_owned);
-    if let Some(cause) = failure.cause.clone().or_else(usual) {
+    if let Some(cause) = &failure.cause {
         let _ = writeln!(out, "cause:   {cause}");
     }
     if let Some(diff) = &failure.diff {
@@ -122,12 +121,14 @@ pub(crate) fn run_check(check: &Check, factory: &Factory, settings: &Settings) -
         Ok(thread) => thread,
         Err(e) => {
             let failure = Failure::new(format!("could not start the check's thread: {e}"));
+            let first = crate::toolkit::classify::of_failure(check.group, &failure.what, None);
             return CheckResult::new(
                 check,
                 Outcome::Failed,
                 started.elapsed(),
                 Some(message(check, &failure, None, settings)),
-            );
+            )
+            .with_first(first, 0);
         }
     };
     let result = verdict.recv_timeout(settings.timeout);
@@ -158,6 +159,12 @@ pub(crate) fn run_check(check: &Check, factory: &Factory, settings: &Settings) -
             })
         }
     };
+    let usual = crate::toolkit::cause::of_error(&failure.what);
+    let failure = failure.because(usual);
+    let first = (failure.first.clone().map(|f| *f)).unwrap_or_else(|| {
+        crate::toolkit::classify::of_failure(check.group, &failure.what, failure.cause.as_deref())
+    });
+    let calls_made = probe.as_ref().map_or(0, Probe::call_count);
     let text = message(check, &failure, probe.as_ref(), settings);
     if abandoned {
         // The check is abandoned: its harbor is stopped (a process harbor is killed with all it
@@ -167,5 +174,7 @@ pub(crate) fn run_check(check: &Check, factory: &Factory, settings: &Settings) -
         }
     }
     let calls = probe.as_ref().map(Probe::all_calls).unwrap_or_default();
-    CheckResult::new(check, Outcome::Failed, started.elapsed(), Some(text)).with_calls(calls)
+    CheckResult::new(check, Outcome::Failed, started.elapsed(), Some(text))
+        .with_calls(calls)
+        .with_first(first, calls_made)
 }

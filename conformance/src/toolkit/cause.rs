@@ -82,8 +82,24 @@ pub fn of_values(expected: &Exact, actual: &Exact) -> Option<&'static str> {
         (Exact::Str(e), Exact::Str(a)) if a.len() < e.len() && e.starts_with(a.as_str()) => {
             Some("a string cut short: keep text whole (no VARCHAR(n), no cut)")
         }
+        (Exact::Str(e), Exact::Str(a)) if !e.is_ascii() && *a == ascii_only(e) => {
+            Some("non-ASCII characters read back as '?' (a Latin-1 connection or column): keep text as UTF-8")
+        }
+        (Exact::Str(e), Exact::Str(a)) if e.contains('\'') && *a == e.replace('\'', "''") => {
+            Some("single quotes doubled (hand-made SQL escaping): pass values as parameters")
+        }
+        (Exact::Str(e), Exact::Null) if e.is_empty() => {
+            Some("empty strings read back as null: keep '' as ''")
+        }
         _ => None,
     }
+}
+
+/// `text` with every non-ASCII character as '?'.
+fn ascii_only(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_ascii() { c } else { '?' })
+        .collect()
 }
 
 /// The first pair of leaves where two documents differ, keys matched by name.

@@ -8,6 +8,29 @@ use serde::Serialize;
 use similar::{ChangeTag, TextDiff};
 
 use crate::error::LimaniError;
+use crate::model::Rule;
+
+/// Where a harbor first disagrees with the model: the rule that breaks and how. Failures whose
+/// rule and way are the same are one cause.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Disagreement {
+    pub rule: Rule,
+    /// What the defect is within its rule ("operations order", "a row at end_time: ..."): no run
+    /// id, no number that differs from one check to the next.
+    pub way: String,
+    /// The disagreement in one line, in the Logbook's words, with expected and actual.
+    pub said: String,
+}
+
+impl Disagreement {
+    pub fn new(rule: Rule, way: impl Into<String>, said: impl Into<String>) -> Self {
+        Disagreement {
+            rule,
+            way: way.into(),
+            said: said.into(),
+        }
+    }
+}
 
 /// Why a check failed.
 #[derive(Clone, Debug)]
@@ -19,8 +42,10 @@ pub struct Failure {
     /// Not a failure: the check could not be made on this harbor (`what` says why).
     pub skip: bool,
     /// The usual cause of such a difference, in one line, when the kit can tell
-    /// ("a row at end_time: the window's end is exclusive"); reports group failures by it.
+    /// ("a row at end_time: the window's end is exclusive").
     pub cause: Option<String>,
+    /// The first disagreement with the model, when the check knows it (reports group by it).
+    pub first: Option<Box<Disagreement>>,
 }
 
 /// The result of a check.
@@ -34,6 +59,7 @@ impl Failure {
             diff: None,
             skip: false,
             cause: None,
+            first: None,
         }
     }
 
@@ -41,6 +67,12 @@ impl Failure {
     /// it has one already.
     pub fn because(mut self, cause: Option<&str>) -> Self {
         self.cause = self.cause.or(cause.map(str::to_owned));
+        self
+    }
+
+    /// The same failure, with the first disagreement it shows, unless it has one already.
+    pub fn breaks(mut self, first: Disagreement) -> Self {
+        self.first.get_or_insert(Box::new(first));
         self
     }
 
@@ -55,6 +87,7 @@ impl Failure {
             )),
             skip: false,
             cause: None,
+            first: None,
         }
     }
 
@@ -69,6 +102,7 @@ impl Failure {
             diff: Some(diff(&show(expected), &show(actual))),
             skip: false,
             cause: None,
+            first: None,
         }
     }
 

@@ -3,6 +3,7 @@
 //! ([`Failure`]). Checks of the kit and a harbor's own checks are written with it.
 
 pub mod cause;
+pub mod classify;
 pub mod failure;
 pub mod probe;
 pub mod sample;

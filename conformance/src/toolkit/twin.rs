@@ -11,9 +11,10 @@ use crate::show::to_exact;
 
 use crate::json::Json;
 
-use super::failure::{Failure, Verdict};
+use super::failure::{Disagreement, Failure, Verdict};
 use crate::error::Result;
 use crate::limani::Limani;
+use crate::model::Rule;
 use crate::model::{rules, MemoryLimani};
 use crate::records::{
     FactLog, HostId, NewFactLog, NewOperation, NewRun, NewSnapshot, OperationRecord, RunData,
@@ -218,11 +219,13 @@ impl<'a> Twin<'a> {
                     .err()
                     .map(|e| format!(": {e}"))
                     .unwrap_or_default();
+                let method = call.split('(').next().unwrap_or(call);
                 Err(Failure::differs(
                     format!("{call}: outcome differs from the contract{detail}"),
                     &outcome(model),
                     &outcome(harbor),
-                ))
+                )
+                .breaks(super::classify::of_outcome(method, harbor, model)))
             }
         }
     }
@@ -235,7 +238,12 @@ impl<'a> Twin<'a> {
                     "create_run returned another run id than it was given",
                     m,
                     h,
-                ));
+                )
+                .breaks(Disagreement::new(
+                    Rule::RunIdUnique,
+                    "create_run returns another id",
+                    format!("create_run returns another id than it was given: expected {m:?} — got {h:?}"),
+                )));
             }
         }
         Self::same_outcome("create_run", &h.map(drop), &m.map(drop), false)
@@ -279,7 +287,10 @@ impl<'a> Twin<'a> {
                     _ => Err(Failure::new(format!(
                         "get_or_create_host({run_id:?}, {name:?}) gave id {h}, inconsistent with the ids it gave before (this host is the model's #{m}; harbor id {h} was {})",
                         renaming.get(Kind::Host, h).map_or("never given".to_owned(), |p| format!("given for the model's host #{p}"))
-                    ))),
+                    ))
+                    .breaks(super::classify::inconsistent_host_id(format!(
+                        "get_or_create_host(.., {name:?}) gives id {h}, which it gave before for another host or not for this one"
+                    )))),
                 }
             }
             (h, m) => Self::same_outcome("get_or_create_host", &h.map(drop), &m.map(drop), false)
@@ -341,7 +352,10 @@ impl<'a> Twin<'a> {
                         let cause = super::cause::of_values(&me, &he).or_else(|| diagnose(&h, &m));
                         let (me, he) = (Self::shown(me), Self::shown(he));
                         let what = format!("{call} differs from the contract");
-                        Err(Failure::differs_shown(what, &me, &he).because(cause))
+                        let first = super::classify::of_read(&me, &he, cause);
+                        Err(Failure::differs_shown(what, &me, &he)
+                            .because(cause)
+                            .breaks(first))
                     }
                 }
             }

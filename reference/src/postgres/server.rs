@@ -58,6 +58,45 @@ impl PgServer {
         }
     }
 
+    /// What happened to a server the kit started, once it no longer runs: its container
+    /// stopped or removed, its cluster's postmaster gone. `None` while it runs, and always for
+    /// a server someone else runs (the kit cannot tell a lost server from a harbor's defect).
+    pub fn lost(&self) -> Option<String> {
+        match &self._keep {
+            Keep::Nothing => None,
+            #[cfg(feature = "containers")]
+            Keep::Container(container) => {
+                let out = Command::new("docker")
+                    .args(["inspect", "--format", "{{.State.Running}}", container.id()])
+                    .output();
+                let running =
+                    out.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "true");
+                (!running).then(|| {
+                    format!(
+                        "the PostgreSQL container {} stopped",
+                        &container.id()[..12.min(container.id().len())]
+                    )
+                })
+            }
+            Keep::Cluster(cluster) => {
+                let pid = std::fs::read_to_string(cluster.dir.join("data/postmaster.pid")).ok();
+                let pid = pid
+                    .as_deref()
+                    .and_then(|p| p.lines().next())
+                    .unwrap_or("")
+                    .trim()
+                    .to_owned();
+                let alive = !pid.is_empty() && Path::new("/proc").join(&pid).exists();
+                (!alive).then(|| {
+                    format!(
+                        "the local PostgreSQL cluster in {} stopped",
+                        cluster.dir.display()
+                    )
+                })
+            }
+        }
+    }
+
     /// A server someone else runs, at `url`.
     pub fn at(url: &str) -> PgServer {
         PgServer {

@@ -193,3 +193,86 @@ defects! {
     /// The total duration is the plain left-to-right sum, rounded, as Ch-rima on SQLite < 3.43.
     PlainSumSummary,
 }
+
+use conformance::Rule;
+
+impl Defect {
+    /// The rules a report must name as the roots of this defect's failures: one, or two where
+    /// the defect breaks two rules (said why); none for a correct variant.
+    pub fn planted(self) -> &'static [Rule] {
+        use Defect::*;
+        match self {
+            PlainSumSummary => &[],
+            // Two rules, honestly: each record shows the swap, and the summary counts the
+            // wrong flag.
+            FlagsSwapped => &[Rule::SameJson, Rule::SummaryStats],
+            // The status shows wrong in run data and in the Logbook's own status query.
+            StatusUpdateIgnored => &[Rule::SameJson, Rule::StatusQuery],
+            // Times move: values differ, and rows cross a window's edge.
+            TimestampsToMicros => &[Rule::SameFloat, Rule::InTimespan],
+            // Writes missing from run data, and from the summary's counts.
+            LostWritesUnderThreads | WritesLostDuringTimespanReads => {
+                &[Rule::AcknowledgedIsKept, Rule::SummaryStats]
+            }
+            // One id for two names, and a name read back in the other case.
+            HostNamesCaseInsensitive => &[Rule::OneHostPerName, Rule::SameJson],
+            // The Logbook writes under the id create_run returned: those writes fail.
+            CreateRunReturnsHumanId => &[Rule::RunIdUnique, Rule::SameOutcome],
+            FactCommandsCut
+            | HailerDropped
+            | EndRunDropsSummary
+            | SecretsDropped
+            | SnapshotMetricsDropped
+            | FactContextAsLevel
+            | SnapshotHostNameIsId
+            | EndRunKeepsStatus
+            | AsciiOnlyStrings
+            | NulTruncatedStrings
+            | QuotesDoubled
+            | NullForEmptyStrings
+            | TruncatedStrings
+            | JsonDepthLimited
+            | IntegersThroughF64
+            | EndKeepsFailure
+            | TimespanRowsWithoutRunId => &[Rule::SameJson],
+            DuplicateRunAccepted => &[Rule::RunIdUnique],
+            AnyStatusAccepted => &[Rule::ValidStatus],
+            UpdateCreatesUnknownRun | RunDataForUnknownRun => &[Rule::UnknownRunUpdate],
+            ConnectWithoutExecute => &[Rule::StatusQuery],
+            UnknownRunWritesAccepted | HostRunNotChecked => &[Rule::KnownRunAndHost],
+            NonIdempotentHosts
+            | HostsSharedAcrossRuns
+            | RacyHosts
+            | RacyHostsUniqueError
+            | RunDataHostIdsRenumbered
+            | HostIdsRenumberedAfterReopen
+            | HostAfterEndGetsFirstId => &[Rule::OneHostPerName],
+            Panics | Deadlock => &[Rule::Answers],
+            InsertionOrderOperations
+            | InsertionOrderTimespan
+            | InsertionOrderFactLogs
+            | TiesReversed => &[Rule::TimeThenInsertion],
+            RunDataMixesRuns | TimespanAllRuns | WritesToLastCreatedRun => &[Rule::RunIsolated],
+            ClosedTimespanEnd | OpenTimespanStart | InvertedWindowSwapped => &[Rule::InTimespan],
+            NanBoundsGiveEmpty | NonFiniteAccepted => &[Rule::Finite],
+            SummarySuccessfulWrong | SummaryFrozenAtFailure | SummaryFrozenAtSecondEnd => {
+                &[Rule::SummaryStats]
+            }
+            SummaryWithoutRounding | SummaryNanWhenEmpty => &[Rule::TotalDuration],
+            SummaryErrorForUnknownRun | RunDataNeedsEnd | LockedWhileConnected => {
+                &[Rule::SameOutcome]
+            }
+            HostsByName => &[Rule::HostsInCreationOrder],
+            LossyFloats => &[Rule::SameFloat],
+            SortedJsonKeys => &[Rule::KeyOrder],
+            OperationsUnderFirstHost
+            | HostsWithoutOperationsDropped
+            | WriteBehindBuffer
+            | DataGoneAfterReopen
+            | AckedBeforeDurable
+            | InitDbWipes
+            | TimespanDropsThirdOfATimestamp
+            | OperationsUpsertedByName => &[Rule::AcknowledgedIsKept],
+        }
+    }
+}

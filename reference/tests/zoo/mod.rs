@@ -12,6 +12,22 @@ use reference::SqliteLimani;
 pub use broken::Broken;
 pub use defect::Defect;
 
+/// Harbors with two independent defects: a report must show both as roots.
+pub const PAIRS: &[(Defect, Defect)] = &[
+    (Defect::ClosedTimespanEnd, Defect::InsertionOrderOperations),
+    (Defect::SummaryWithoutRounding, Defect::HailerDropped),
+    (Defect::FactCommandsCut, Defect::SnapshotHostNameIsId),
+];
+
+/// The suite over harbors with both defects, one over the other, on SQLite in memory.
+pub fn suite_pair(a: Defect, b: Defect) -> Suite {
+    Suite::new(move || {
+        let inner = Broken::new(b, Arc::new(SqliteLimani::open_in_memory().unwrap()));
+        Broken::new(a, Arc::new(inner))
+    })
+    .name(format!("zoo: {a:?} + {b:?}"))
+}
+
 /// The suite over harbors with `defect`, persistent where the defect needs a reopen.
 pub fn suite(defect: Defect) -> Suite {
     match defect {

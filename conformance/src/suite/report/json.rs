@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::{Report, Verdict, CONTRACT_REVISION};
+use crate::model::Rule;
 use crate::toolkit::Level;
 
 #[derive(Serialize)]
@@ -17,6 +18,9 @@ struct Document<'a> {
     counts: Counts,
     duration_ms: f64,
     not_run: &'a [String],
+    /// What happened to the server the kit started, when it was lost during the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    server_lost: Option<&'a str>,
     results: Vec<Result<'a>>,
 }
 
@@ -37,9 +41,15 @@ struct Result<'a> {
     status: &'static str,
     clause: &'a str,
     duration_ms: f64,
-    /// The usual cause, when the kit could tell; failures with the same cause are one defect.
+    /// For a failure: the id of the check its cause is shown by (the root names itself).
     #[serde(skip_serializing_if = "Option::is_none")]
     cause: Option<&'a str>,
+    /// For a failure: the rule of the contract its first disagreement breaks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<&'static str>,
+    /// For a failure: that disagreement in one line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    said: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<&'a str>,
     /// Every call that led to a failure, arguments and results whole.
@@ -90,6 +100,7 @@ impl Report {
             },
             duration_ms: self.duration_ms,
             not_run: &self.not_run,
+            server_lost: self.server_lost.as_deref(),
             results: (self.results.iter())
                 .map(|r| Result {
                     id: &r.id,
@@ -98,7 +109,9 @@ impl Report {
                     status: self.status(r),
                     clause: &r.clause,
                     duration_ms: r.duration_ms,
-                    cause: r.cause(),
+                    cause: r.cause.as_deref(),
+                    rule: r.rule.map(Rule::name),
+                    said: (!r.said.is_empty()).then_some(r.said.as_str()),
                     message: r.message.as_deref(),
                     calls: &r.calls,
                 })

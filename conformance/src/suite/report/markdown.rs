@@ -25,18 +25,28 @@ impl Report {
             self.certificate(),
             self.summary_line()
         );
-        out.push_str("| check | level | status | clause |\n|---|---|---|---|\n");
+        out.push_str("| check | level | status | cause | clause |\n|---|---|---|---|---|\n");
         for r in &self.results {
             let level = format!("{:?}", r.level).to_lowercase();
             let clause = r.clause.replace('|', "\\|");
+            let cause = match (&r.cause, r.rule) {
+                (Some(root), _) if *root != r.id => format!("follows from `{root}`"),
+                (_, Some(rule)) => format!("root, rule `{rule}`"),
+                _ => String::new(),
+            };
             let _ = writeln!(
                 out,
-                "| `{}` | {level} | {} | {clause} |",
+                "| `{}` | {level} | {} | {cause} | {clause} |",
                 r.id,
                 self.status(r)
             );
         }
-        for r in self.results.iter().filter(|r| r.outcome == Outcome::Failed) {
+        // Each cause once, by its root; the checks that follow from it are in the table.
+        let roots = self
+            .results
+            .iter()
+            .filter(|r| r.cause.as_deref().is_none_or(|c| c == r.id));
+        for r in roots.filter(|r| r.outcome == Outcome::Failed) {
             let message = r.message.as_deref().unwrap_or("");
             let fence = bound::fence_for(message);
             let _ = writeln!(

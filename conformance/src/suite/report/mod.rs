@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::Rule;
+use crate::toolkit::failure::Disagreement;
 use crate::toolkit::Level;
 
 /// The revision of the contract the checks encode: the Logbook of Ch-aOS 0.7, as recorded and
@@ -63,6 +65,21 @@ pub struct CheckResult {
     /// For a failure: every call that led there, arguments and results whole (`--log-dir`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub calls: Vec<String>,
+    /// For a failure: the rule its first disagreement with the model breaks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<Rule>,
+    /// How, within the rule: failures of one rule and way are one cause.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub way: String,
+    /// The disagreement in one line, in the Logbook's words.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub said: String,
+    /// The calls the check made until it failed: a cause's root is its failure with the fewest.
+    #[serde(default)]
+    pub calls_made: usize,
+    /// For a failure: the check that shows its cause most directly (itself, for that root).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
 }
 
 /// All results of one suite run.
@@ -78,7 +95,14 @@ pub struct Report {
     /// Checks that count and were left out of the run (`only`, `skip`).
     #[serde(default)]
     pub not_run: Vec<String>,
+    /// What happened to the server the kit started for the harbor, when it was lost during the
+    /// run (`Suite::lost_when`): the failure then is the server's, and the rest did not run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_lost: Option<String>,
 }
+
+/// The cause of a failure that is the lost server's (`Report::server_lost`), not the harbor's.
+pub const SERVER_LOST: &str = "server_lost";
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
@@ -110,6 +134,39 @@ impl CheckResult {
             duration_ms: ms(took),
             message: message.map(|m| bound::bounded(&bound::printable(&m))),
             calls: Vec::new(),
+            rule: None,
+            way: String::new(),
+            said: String::new(),
+            calls_made: 0,
+            cause: None,
+        }
+    }
+
+    /// The same failure, with its first disagreement and the calls made until it.
+    pub(crate) fn with_first(mut self, first: Disagreement, calls_made: usize) -> Self {
+        self.rule = Some(first.rule);
+        self.way = bound::printable(&first.way);
+        self.said = bound::printable(&crate::toolkit::shorten(&first.said, 400, 100));
+        self.calls_made = calls_made;
+        self
+    }
+
+    /// The same failure, as the lost server's: it counts for nothing, and says so.
+    pub(crate) fn lost_with_server(mut self, event: &str) -> Self {
+        self.cause = Some(SERVER_LOST.to_owned());
+        self.rule = None;
+        self.said = format!("{event} (the harbor's calls failed with it)");
+        self
+    }
+
+    /// The key of its cause: failures of one rule and one way are one cause (a result made
+    /// without its disagreement: of one usual cause or first difference).
+    fn cause_key(&self) -> Option<(Option<Rule>, String)> {
+        match (self.outcome, self.rule) {
+            _ if self.cause.as_deref() == Some(SERVER_LOST) => None,
+            (Outcome::Failed, Some(rule)) => Some((Some(rule), self.way.clone())),
+            (Outcome::Failed, None) => Some((None, defect(self))),
+            _ => None,
         }
     }
 
@@ -126,7 +183,7 @@ impl CheckResult {
     }
 
     /// The usual cause of the failure, when the kit could tell: the `cause:` line of its message.
-    pub fn cause(&self) -> Option<&str> {
+    pub fn usual_cause(&self) -> Option<&str> {
         let message = self.message.as_deref()?;
         message.lines().find_map(|l| l.strip_prefix("cause:   "))
     }
@@ -148,13 +205,71 @@ impl Report {
         strict: bool,
         not_run: Vec<String>,
     ) -> Self {
-        Report {
+        let mut report = Report {
             harbor: bound::printable(harbor),
             results,
             duration_ms: ms(took),
             strict,
             not_run,
+            server_lost: None,
+        };
+        report.assign_causes();
+        report
+    }
+
+    /// Names each failure's root: of the failures of one cause, the one that fails the
+    /// certification, with the fewest calls before it (the first in the report on a tie).
+    fn assign_causes(&mut self) {
+        let rank = |r: &CheckResult| (!self.fails_certification(r), r.calls_made);
+        // (the cause's key, the rank of its root so far, the root's id)
+        type Root = ((Option<Rule>, String), (bool, usize), String);
+        let mut roots: Vec<Root> = Vec::new();
+        for r in &self.results {
+            let Some(key) = r.cause_key() else {
+                continue;
+            };
+            match roots.iter_mut().find(|(k, _, _)| *k == key) {
+                Some((_, best, id)) if rank(r) < *best => (*best, *id) = (rank(r), r.id.clone()),
+                Some(_) => {}
+                None => roots.push((key, rank(r), r.id.clone())),
+            }
         }
+        for r in self
+            .results
+            .iter_mut()
+            .filter(|r| r.cause.as_deref() != Some(SERVER_LOST))
+        {
+            let root = r.cause_key().and_then(|key| {
+                let found = roots.iter().find(|(k, _, _)| *k == key);
+                found.map(|(_, _, id)| id.clone())
+            });
+            r.cause = root;
+        }
+    }
+
+    /// The causes of the failures, each with its root first, then the checks that follow from
+    /// it: those that fail the certification first, in report order.
+    pub fn causes(&self) -> Vec<Vec<&CheckResult>> {
+        let mut causes: Vec<Vec<&CheckResult>> = Vec::new();
+        let failed = |r: &&CheckResult| {
+            r.outcome == Outcome::Failed && r.cause.as_deref() != Some(SERVER_LOST)
+        };
+        for r in self.results.iter().filter(failed) {
+            let root = r.cause.as_deref().unwrap_or(&r.id);
+            match causes.iter_mut().find(|c| c[0].id == root) {
+                Some(cause) if cause[0].id != r.id => cause.push(r),
+                Some(_) => {}
+                None => {
+                    let first = self.results.iter().find(|o| o.id == root).unwrap_or(r);
+                    causes.push(match first.id == r.id {
+                        true => vec![r],
+                        false => vec![first, r],
+                    });
+                }
+            }
+        }
+        causes.sort_by_key(|c| !self.fails_certification(c[0]));
+        causes
     }
 
     /// True when the result counts for the certification: a required check, or any when strict.
@@ -164,7 +279,7 @@ impl Report {
 
     /// A failure that fails the certification: of a required check, or of any check when strict.
     pub fn fails_certification(&self, r: &CheckResult) -> bool {
-        r.outcome == Outcome::Failed && self.counts(r)
+        r.outcome == Outcome::Failed && self.counts(r) && r.cause.as_deref() != Some(SERVER_LOST)
     }
 
     /// True when no check that counts failed (it may still be incomplete: see [`Report::verdict`]).
@@ -175,9 +290,10 @@ impl Report {
     /// Certified only when every check that counts ran and passed.
     pub fn verdict(&self) -> Verdict {
         let skipped = |r: &&CheckResult| r.outcome == Outcome::Skipped && self.counts(r);
+        let lost = self.server_lost.is_some();
         match (
             self.passed(),
-            self.results.iter().any(|r| skipped(&r)) || !self.not_run.is_empty(),
+            lost || self.results.iter().any(|r| skipped(&r)) || !self.not_run.is_empty(),
         ) {
             (false, _) => Verdict::Failed,
             (true, true) => Verdict::Incomplete,
@@ -228,6 +344,17 @@ impl Report {
                 self.tally("failed"),
                 self.summary_line()
             ),
+            Verdict::Incomplete if self.server_lost.is_some() => {
+                let during = (self.results.iter())
+                    .find(|r| r.cause.as_deref() == Some(SERVER_LOST))
+                    .map_or("", |r| r.id.as_str());
+                let not_run = self.tally("skipped");
+                format!(
+                    "incomplete: the server the kit started for the harbor was lost during {during} ({}); {not_run} checks did not run; {}",
+                    self.server_lost.as_deref().unwrap_or(""),
+                    self.summary_line()
+                )
+            }
             Verdict::Incomplete => {
                 let skipped = self
                     .results
@@ -263,84 +390,132 @@ impl Report {
     }
 
     /// As [`Report::to_text`] without the table, for a terminal that showed each result as it
-    /// came. Failures with the same cause (or, without one, the same first difference) are one
-    /// defect, shown once with the checks it fails; the first two defects are shown
-    /// in full, the others by their clause, what went wrong and the command that shows them whole.
+    /// came: see [`Report::to_text_with`].
     pub fn to_text_after_progress(&self) -> String {
+        self.to_text_with(false)
+    }
+
+    /// The causes first: failures whose first disagreement breaks one rule in one way are one
+    /// cause, shown once by its root (the check that shows it with the fewest calls), with the
+    /// checks that follow from it in one line (`verbose`: each in full). The first
+    /// two causes with their diff; warnings and skips one line each; a short
+    /// summary, one line per cause; the verdict.
+    pub fn to_text_with(&self, verbose: bool) -> String {
         let mut out = String::new();
-        let mut not_passed: Vec<&CheckResult> = (self.results.iter())
-            .filter(|r| r.outcome != Outcome::Passed)
-            .collect();
-        // What fails the certification first, then warnings, then skips.
-        let rank = |r: &&CheckResult| match self.status(r) {
-            "failed" => 0,
-            "warned" => 1,
-            _ => 2,
-        };
-        not_passed.sort_by_key(rank);
-        let any_failed = not_passed.iter().any(|r| self.status(r) == "failed");
-        let mut shown: Vec<String> = Vec::new();
+        let causes = self.causes();
+        let any_failed = causes.iter().any(|c| self.fails_certification(c[0]));
         let mut in_full = 0;
-        for r in &not_passed {
-            let root = defect(r);
-            if !root.is_empty() && shown.contains(&root) {
+        if let Some(event) = &self.server_lost {
+            let _ = writeln!(
+                out,
+                "\n--- the server the kit started for the harbor was lost: {event}\nnot the harbor's defect: the check it failed and every check after it say nothing of the harbor (they are skipped)"
+            );
+        }
+        for cause in &causes {
+            let (root, followers) = (cause[0], &cause[1..]);
+            let (status, id, level) = (self.status(root), &root.id, root.level);
+            if any_failed && !self.fails_certification(root) {
+                let more = followers.len();
+                let more = match more {
+                    0 => String::new(),
+                    n => format!(" (+{n})"),
+                };
+                let _ = writeln!(out, "\n--- {status} {id} ({level:?}): {}{more}", said(root));
+                continue;
+            }
+            let full = in_full < SHOWN_IN_FULL;
+            in_full += 1;
+            let rule = root.rule.map(|r| format!(", rule {r}")).unwrap_or_default();
+            let message = root.message.as_deref().unwrap_or("");
+            let body = match full {
+                true => cause_block(message, &said(root)),
+                false => headline(message, &said(root)),
+            };
+            let _ = writeln!(
+                out,
+                "\n--- {status} {id} ({level:?}){rule}
+{body}"
+            );
+            if !followers.is_empty() {
+                let list: Vec<String> = (followers.iter())
+                    .map(|o| match self.status(o) {
+                        "failed" => o.id.clone(),
+                        other => format!("{} ({other})", o.id),
+                    })
+                    .collect();
+                let (n, list) = (
+                    list.len(),
+                    crate::toolkit::shorten(&list.join(", "), 400, 0),
+                );
+                let checks = if n == 1 { "check" } else { "checks" };
+                let hint = if verbose {
+                    ""
+                } else {
+                    " (--verbose: each in full)"
+                };
+                let _ = writeln!(out, "follows from it: {n} {checks}: {list}{hint}");
+            }
+            if verbose {
+                for o in followers {
+                    let body = brief(o.message.as_deref().unwrap_or(""));
+                    let body = body.replace('\n', "\n    ");
+                    let _ = writeln!(
+                        out,
+                        "\n  --- {} {} ({:?})
+    {body}",
+                        self.status(o),
+                        o.id,
+                        o.level
+                    );
+                }
+            }
+        }
+        let after_loss = |r: &CheckResult| {
+            let not_run = self.server_lost.as_ref().map(|e| format!("not run: {e}"));
+            not_run.is_some() && r.message == not_run
+        };
+        for r in self
+            .results
+            .iter()
+            .filter(|r| r.outcome == Outcome::Skipped)
+        {
+            if after_loss(r) {
                 continue;
             }
             let message = r.message.as_deref().unwrap_or("");
-            if r.outcome == Outcome::Skipped {
-                let _ = writeln!(out, "\n--- skipped {} ({:?}): {message}", r.id, r.level);
-                continue;
-            }
-            let full = in_full < SHOWN_IN_FULL && (self.status(r) == "failed" || !any_failed);
-            let body = match full {
-                true => brief(message),
-                false => headline(message),
-            };
-            in_full += usize::from(full);
-            let (status, id, level) = (self.status(r), &r.id, r.level);
-            let _ = writeln!(out, "\n--- {status} {id} ({level:?})\n{body}");
-            let same: Vec<String> = (not_passed.iter())
-                .filter(|o| o.id != r.id && !root.is_empty() && defect(o) == root)
-                .map(|o| format!("{} ({})", o.id, self.status(o)))
-                .collect();
-            if !same.is_empty() {
-                let list = crate::toolkit::shorten(&same.join(", "), 600, 0);
-                let what = match r.cause() {
-                    Some(_) => "cause",
-                    None => "difference",
-                };
-                let (n, checks) = (same.len(), if same.len() == 1 { "check" } else { "checks" });
-                let _ = writeln!(out, "the same {what} fails {n} more {checks}: {list}");
-            }
-            shown.push(root);
+            let _ = writeln!(out, "\n--- skipped {} ({:?}): {message}", r.id, r.level);
         }
-        let failing: Vec<&CheckResult> = (self.results.iter())
-            .filter(|r| r.outcome == Outcome::Failed)
+        let lost: Vec<&str> = (self.results.iter())
+            .filter(|r| after_loss(r))
+            .map(|r| r.id.as_str())
             .collect();
-        if !failing.is_empty() {
-            out.push_str("\nshort summary:\n");
-            let mut said: Vec<String> = Vec::new();
-            for r in &failing {
-                let root = defect(r);
-                let same: Vec<String> = (failing.iter())
-                    .filter(|o| !root.is_empty() && defect(o) == root)
-                    .map(|o| match self.status(o) {
-                        "failed" => o.id.clone(),
-                        status => format!("{} ({status})", o.id),
-                    })
-                    .collect();
-                if same.len() > 1 {
-                    if !said.contains(&root) {
-                        let why = r.cause().map(|c| format!(" ({c})")).unwrap_or_default();
-                        let (n, ids) = (same.len(), same.join(", "));
-                        let _ = writeln!(out, "  one defect{why} fails {n} checks: {ids}");
-                        said.push(root);
-                    }
-                    continue;
-                }
-                let first = r.cause().unwrap_or(r.first_difference());
-                let first = crate::toolkit::shorten(first, 160, 0);
-                let _ = writeln!(out, "  {} {} - {first}", self.status(r), r.id);
+        if !lost.is_empty() {
+            let list = crate::toolkit::shorten(&lost.join(", "), 300, 0);
+            let n = lost.len();
+            let _ = writeln!(
+                out,
+                "\n--- not run after the server was lost: {n} checks: {list}"
+            );
+        }
+        if !causes.is_empty() {
+            let failed = self
+                .results
+                .iter()
+                .filter(|r| r.outcome == Outcome::Failed)
+                .count();
+            let (n, plural) = (causes.len(), if causes.len() == 1 { "" } else { "s" });
+            let _ = writeln!(
+                out,
+                "\nshort summary: {n} cause{plural} of {failed} failed checks"
+            );
+            for cause in &causes {
+                let root = cause[0];
+                let follow = match cause.len() - 1 {
+                    0 => String::new(),
+                    n => format!(" (+{n} follow)"),
+                };
+                let said = crate::toolkit::shorten(&said(root), 160, 0);
+                let _ = writeln!(out, "  {} {} - {said}{follow}", self.status(root), root.id);
             }
         }
         let _ = writeln!(out, "\n{}", self.verdict_line());
@@ -348,24 +523,113 @@ impl Report {
     }
 }
 
+/// What a failure shows, in one line: the disagreement said, else its usual cause, else what
+/// went wrong.
+fn said(r: &CheckResult) -> String {
+    match r.said.is_empty() {
+        false => r.said.clone(),
+        true => r.usual_cause().unwrap_or(r.first_difference()).to_owned(),
+    }
+}
+
 /// How many defects a text report shows in full; the others in a few lines each (`--log-dir`,
 /// `--json` and the `reproduce:` command show them whole).
 const SHOWN_IN_FULL: usize = 2;
 
-/// A failure in a few lines: its clause, what went wrong, its cause and how to see it whole.
-fn headline(message: &str) -> String {
-    let kept = ["clause:", "failure:", "cause:", "reproduce:"];
+/// A failure in a few lines: its clause, its cause said, and how to see it whole.
+fn headline(message: &str, said: &str) -> String {
+    let kept = ["clause:", "reproduce:"];
     let mut out: Vec<String> = (message.lines())
         .filter(|l| kept.iter().any(|k| l.starts_with(k)))
         .map(|l| crate::toolkit::shorten(l, 240, 0))
         .collect();
+    out.insert(
+        1.min(out.len()),
+        format!("cause:   {}", crate::toolkit::shorten(said, 240, 0)),
+    );
     out.push("(the diff and calls: run the reproduce command, or see --log-dir / --json)".into());
+    out.join("\n")
+}
+
+/// The most diff lines and calls a cause shows (`--verbose`, `--json` and `--log-dir` have all).
+const CAUSE_DIFF_LINES: usize = 10;
+const CAUSE_CALLS: usize = 3;
+
+/// A cause as its root shows it: the clause, the disagreement said, the failing call, a short
+/// diff, the last calls, how to reproduce it.
+fn cause_block(message: &str, said: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let (mut diff, mut calls) = (Vec::new(), Vec::new());
+    let mut section = "";
+    for line in message.lines() {
+        if let Some(rest) = line.strip_prefix("cause:   ") {
+            let _ = rest;
+            continue;
+        }
+        if line.starts_with("diff (") {
+            section = "diff";
+            out.push(line.to_owned());
+            continue;
+        }
+        if line.starts_with("calls that led here") {
+            section = "calls";
+            continue;
+        }
+        match section {
+            "diff" if line.starts_with(' ') || line.starts_with('-') || line.starts_with('+') => {
+                diff.push(line.to_owned());
+                continue;
+            }
+            "calls" if line.starts_with("  ") => {
+                calls.push(line.to_owned());
+                continue;
+            }
+            _ => section = "",
+        }
+        if line.starts_with("clause:") {
+            out.push(crate::toolkit::shorten(line, 240, 0));
+            out.push(format!(
+                "cause:   {}",
+                crate::toolkit::shorten(said, 400, 100)
+            ));
+        } else if line.strip_prefix("failure: ") == Some(said) {
+            continue;
+        } else if line.starts_with("reproduce:") {
+            let cut = diff.len().saturating_sub(CAUSE_DIFF_LINES);
+            let at = out
+                .iter()
+                .position(|l| l.starts_with("diff ("))
+                .map_or(out.len(), |i| i + 1);
+            let mut shown: Vec<String> = diff.drain(..).take(CAUSE_DIFF_LINES).collect();
+            if cut > 0 {
+                shown.push(format!("  ... {cut} more lines (--verbose, --json)"));
+            }
+            out.splice(at..at, shown);
+            let skip = calls.len().saturating_sub(CAUSE_CALLS);
+            if !calls.is_empty() {
+                out.push(format!(
+                    "last calls ({} of {}):",
+                    calls.len() - skip,
+                    calls.len()
+                ));
+                out.extend(
+                    calls
+                        .drain(..)
+                        .skip(skip)
+                        .map(|c| crate::toolkit::shorten(&c, 200, 40)),
+                );
+            }
+            out.push(line.to_owned());
+        } else {
+            out.push(line.to_owned());
+        }
+    }
     out.join("\n")
 }
 
 /// The defect a failure shows: its cause, when the kit could tell; else its first difference.
 fn defect(r: &CheckResult) -> String {
-    match (r.outcome, r.cause()) {
+    match (r.outcome, r.usual_cause()) {
         (Outcome::Failed, Some(cause)) => format!("cause: {cause}"),
         (Outcome::Failed, None) => root_difference(r),
         _ => String::new(),
@@ -464,11 +728,9 @@ mod tests {
         ];
         let text =
             Report::new("h", results, Duration::ZERO, false, Vec::new()).to_text_after_progress();
-        assert_eq!(text.matches("the store is torn").count(), 1, "{text}");
-        assert!(
-            text.contains("the same difference fails 1 more check"),
-            "{text}"
-        );
+        // Said once in its cause's block, once in the short summary.
+        assert_eq!(text.matches("the store is torn").count(), 2, "{text}");
+        assert!(text.contains("follows from it: 1 check: "), "{text}");
         assert_eq!(text.matches("--- skipped").count(), 2, "{text}");
     }
 
@@ -496,13 +758,19 @@ mod tests {
         ];
         let text =
             Report::new("h", results, Duration::ZERO, false, Vec::new()).to_text_after_progress();
-        assert!(text.contains("the same cause fails 1 more check"), "{text}");
-        assert_eq!(text.matches("calls that led here").count(), 2, "{text}");
-        assert_eq!(text.matches("reproduce: ").count(), 4, "{text}");
+        assert!(text.contains("follows from it: 1 check: "), "{text}");
+        assert_eq!(text.matches("last calls (1 of 1)").count(), 2, "{text}");
+        // A recommended failure beside required ones: one line, no reproduce.
+        assert_eq!(text.matches("reproduce: ").count(), 3, "{text}");
         assert!(
-            text.contains("one defect (a row at end_time) fails 2 checks"),
+            text.contains("\n--- warned lifecycle::duplicate_run_rejected (Recommended): d\n"),
             "{text}"
         );
+        assert!(
+            text.contains("short summary: 4 causes of 5 failed checks"),
+            "{text}"
+        );
+        assert!(text.contains(" - a row at end_time (+1 follow)"), "{text}");
     }
 
     #[test]
