@@ -17,7 +17,7 @@ const ROUND: usize = 100;
 /// What one target took, call by call.
 struct Timings {
     target: String,
-    harbor: crate::Opened,
+    harbor: crate::targets::Opened,
     run_id: String,
     calls: BTreeMap<&'static str, Vec<Duration>>,
     operations: usize,
@@ -73,7 +73,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 pub fn run(targets: &[Certify], operations: usize) -> ExitCode {
     let mut all = Vec::new();
     for c in targets {
-        let opened = match crate::open_harbor(c) {
+        let opened = match crate::targets::open_harbor(c) {
             Ok(opened) => opened,
             Err((status, message)) => {
                 eprintln!("limani: {}: {message}", c.target);

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use conformance::logbook::{self, Logbook};
 
 use crate::args::Certify;
-use crate::open_harbor;
 use crate::replay::read_bounded;
+use crate::targets::open_harbor;
 
 fn fail((status, message): (u8, String)) -> ExitCode {
     eprintln!("limani: {message}");

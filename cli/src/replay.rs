@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use conformance::fixtures::{self, Recording};
 
 use crate::args::Certify;
-use crate::suite_for;
+use crate::targets::suite_for;
 
 /// The largest trace `limani replay` reads: far above any session the kit writes.
 const TRACE_CAP: u64 = 64 << 20;
@@ -161,7 +161,7 @@ fn recording(text: &str, c: &Certify) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let opened = match crate::open_harbor(c) {
+    let opened = match crate::targets::open_harbor(c) {
         Ok(opened) => opened,
         Err((status, message)) => {
             eprintln!("limani: {message}");

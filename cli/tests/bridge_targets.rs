@@ -88,7 +88,9 @@ fn a_broken_python_harbor_exits_1_and_one_that_cannot_start_is_diagnosed() {
     // One cause, said once: the checks it fails are grouped in the short summary.
     assert!(
         stdout.contains(
-            "one defect (a row at end_time: the window's end is exclusive) fails 3 checks: timespan::half_open, timespan::empty_and_inverted, timespan::only_the_run"
+            "failed timespan::half_open - a row at end_time: the window's end is exclusive (+2 follow)"
+        ) && stdout.contains(
+            "follows from it: 2 checks: timespan::empty_and_inverted, timespan::only_the_run"
         ),
         "{stdout}"
     );

@@ -89,11 +89,15 @@ impl Exact {
     }
 }
 
-/// Serializes as a [`Json`](crate::Json) payload does: its text, as a string inside a newtype
-/// named [`JSON_TOKEN`](crate::json::JSON_TOKEN).
+/// The name under which a JSON payload (`Json`, and `Exact`) serializes, so that a serializer
+/// can take its text as JSON.
+pub const JSON_TOKEN: &str = "$limani_contract::Json";
+
+/// Serializes as a `Json` payload does: its text, as a string inside a newtype named
+/// [`JSON_TOKEN`].
 impl serde::Serialize for Exact {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_newtype_struct(crate::json::JSON_TOKEN, &self.to_text())
+        serializer.serialize_newtype_struct(JSON_TOKEN, &self.to_text())
     }
 }
 

@@ -16,8 +16,7 @@ use crate::exact::Exact;
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Json(Box<str>);
 
-/// The name under which [`Json`] serializes, so that a serializer can take its text as JSON.
-pub const JSON_TOKEN: &str = "$limani_contract::Json";
+pub use crate::exact::JSON_TOKEN;
 
 impl Json {
     /// The payload with this text; anything but one JSON document is [`LimaniError::InvalidValue`].

@@ -6,19 +6,10 @@ pub mod postgres;
 #[doc(hidden)]
 pub mod prepare;
 pub mod sqlite;
+mod unknown;
 
 pub use postgres::{AsyncPostgresLimani, PgServer, PgStore, PostgresLimani};
 pub use sqlite::SqliteLimani;
-
-/// An update that changed no row was for an unknown run.
-pub(crate) fn unknown_if_none(updated: u64, run_id: &str) -> conformance::Result<()> {
-    match updated {
-        0 => Err(conformance::LimaniError::UnknownRun {
-            run_id: run_id.to_owned(),
-        }),
-        _ => Ok(()),
-    }
-}
 
 /// For tests that need a server or a tool this machine may lack: panics with `why`, unless
 /// `LIMANI_SKIP` lists `what` (comma-separated, e.g. `LIMANI_SKIP=postgres,docker`); then says

@@ -9,11 +9,11 @@
 //! (the earliest and latest timestamp the file has), and the order of `secrets_required`
 //! (stored as a set, exported sorted). See docs/logbook.md.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
-use limani_contract::{
-    Exact, Json, Limani, NewFactLog, NewOperation, NewRun, NewSnapshot, RunStatus,
-};
+use super::fields::{facts, get, json, list, number, object, operation, text, Fact, Operation};
+
+use limani_contract::{Exact, Json, Limani, NewOperation, NewRun, NewSnapshot, RunStatus};
 
 /// A logbook read and checked, before anything is written.
 #[derive(Clone, Debug)]
@@ -21,78 +21,12 @@ pub struct Logbook {
     pub run: NewRun,
     pub status: RunStatus,
     /// `summary` as written (with `status`), for `end_run_update` of a finished run.
-    summary: Json,
-    hosts: Vec<(String, Vec<Operation>)>,
-    snapshots: Vec<(String, NewSnapshot)>,
+    pub(super) summary: Json,
+    pub(super) hosts: Vec<(String, Vec<Operation>)>,
+    pub(super) snapshots: Vec<(String, NewSnapshot)>,
     /// Every fact log once, in time order.
-    facts: Vec<Fact>,
-    end_time: f64,
-}
-
-/// A fact log of the file: its id there, and what is written.
-#[derive(Clone, Debug)]
-struct Fact {
-    old_id: Option<String>,
-    log: NewFactLog,
-}
-
-#[derive(Clone, Debug)]
-struct Operation {
-    name: String,
-    changed: bool,
-    success: bool,
-    duration: f64,
-    logs: Json,
-    diff: String,
-    arguments: Json,
-    retry_stats: Json,
-    /// `command_n_fact_history` as the file has it: Ch-rima's fact rows.
-    command_n_facts: Vec<Exact>,
-}
-
-fn get<'a>(doc: &'a Exact, key: &str) -> Result<&'a Exact, String> {
-    doc.get(key)
-        .ok_or_else(|| format!("the logbook has no \"{key}\""))
-}
-
-fn text(value: &Exact, what: &str) -> Result<String, String> {
-    match value {
-        Exact::Str(s) => Ok(s.clone()),
-        other => Err(format!("{what} is not text: {}", other.to_text())),
-    }
-}
-
-fn number(value: &Exact, what: &str) -> Result<f64, String> {
-    match value {
-        Exact::Float(x) => Ok(*x),
-        Exact::Int(n) => n.parse().map_err(|_| format!("{what} is not a number")),
-        other => Err(format!("{what} is not a number: {}", other.to_text())),
-    }
-}
-
-fn boolean(value: &Exact, what: &str) -> Result<bool, String> {
-    match value {
-        Exact::Bool(b) => Ok(*b),
-        other => Err(format!("{what} is not true or false: {}", other.to_text())),
-    }
-}
-
-fn list<'a>(value: &'a Exact, what: &str) -> Result<&'a [Exact], String> {
-    match value {
-        Exact::List(items) => Ok(items),
-        other => Err(format!("{what} is not a list: {}", other.to_text())),
-    }
-}
-
-fn object<'a>(value: &'a Exact, what: &str) -> Result<&'a [(String, Exact)], String> {
-    match value {
-        Exact::Object(fields) => Ok(fields),
-        other => Err(format!("{what} is not an object: {}", other.to_text())),
-    }
-}
-
-fn json(value: &Exact) -> Json {
-    Json::new(value.to_text()).unwrap_or_else(|_| Json::empty_object())
+    pub(super) facts: Vec<Fact>,
+    pub(super) end_time: f64,
 }
 
 impl Logbook {
@@ -255,231 +189,16 @@ impl Logbook {
         }
         .map_err(e)
     }
-
-    /// The ids the harbor gave the fact logs just written, by their ids in the file: one read
-    /// of the whole run, each row matched to the fact log it holds.
-    fn fact_ids(&self, harbor: &dyn Limani) -> Result<HashMap<String, i64>, String> {
-        let (Some(first), Some(last)) = (self.facts.first(), self.facts.last()) else {
-            return Ok(HashMap::new());
-        };
-        let (start, end) = (first.log.timestamp, next_time(last.log.timestamp));
-        let mut rows = harbor
-            .get_facts_for_timespan(&self.run.run_id, start, end)
-            .map_err(|e| format!("reading back the fact logs: {e}"))?;
-        let mut renamed = HashMap::new();
-        for fact in &self.facts {
-            let found = rows
-                .iter()
-                .position(|row| holds(row, &fact.log))
-                .ok_or_else(|| {
-                    format!(
-                        "the harbor did not give back the fact log at {} ({:?}) just written",
-                        fact.log.timestamp, fact.log.command
-                    )
-                })?;
-            let row = rows.remove(found);
-            if let Some(old) = &fact.old_id {
-                renamed.insert(old.clone(), row.id);
-            }
-        }
-        Ok(renamed)
-    }
-
-    /// The file's fact rows of one operation with the harbor's ids and this run's id: never an
-    /// id the harbor did not give.
-    fn rows_renamed(
-        &self,
-        rows: &[Exact],
-        renamed: &HashMap<String, i64>,
-    ) -> Result<Vec<Exact>, String> {
-        let rename = |row: &Exact| -> Result<Exact, String> {
-            let Exact::Object(fields) = row else {
-                return Ok(row.clone());
-            };
-            let field = |(key, value): &(String, Exact)| -> Result<(String, Exact), String> {
-                let value = match key.as_str() {
-                    "id" => {
-                        let new = renamed.get(&value.to_text()).ok_or_else(|| {
-                            format!(
-                                "fact id {} of command_n_fact_history is no fact log",
-                                value.to_text()
-                            )
-                        })?;
-                        Exact::Int(new.to_string())
-                    }
-                    "run_id" => Exact::Str(self.run.run_id.clone()),
-                    _ => value.clone(),
-                };
-                Ok((key.clone(), value))
-            };
-            Ok(Exact::Object(
-                fields.iter().map(field).collect::<Result<_, _>>()?,
-            ))
-        };
-        rows.iter().map(rename).collect()
-    }
-
-    /// The operation's fact logs as the Logbook computes them: what `get_facts_for_timespan`
-    /// answers over a window that holds exactly the file's rows (from the first to the next
-    /// fact log after the last), when they are such a window and rows of Ch-rima's shape; else
-    /// the file's rows renamed.
-    fn read_as_the_logbook(
-        &self,
-        harbor: &dyn Limani,
-        old_rows: &[Exact],
-        renamed: Vec<Exact>,
-    ) -> Result<Vec<Exact>, String> {
-        let shaped = |row: &Exact| match row {
-            Exact::Object(fields) => fields.iter().map(|(k, _)| k.as_str()).eq(FACT_ROW),
-            _ => false,
-        };
-        let window = self
-            .window_of(old_rows)
-            .filter(|_| old_rows.iter().all(shaped));
-        let Some((start, end)) = window else {
-            return Ok(renamed);
-        };
-        let answer = harbor
-            .get_facts_for_timespan(&self.run.run_id, start, end)
-            .map_err(|e| e.to_string())?;
-        Ok(answer.iter().map(super::fact_row).collect())
-    }
-
-    /// `[first, next)` where the file's rows are every fact log from the first of them to the
-    /// last, in time order; `None` for an empty list or one with gaps (a read the writer
-    /// thread had not caught up with).
-    fn window_of(&self, rows: &[Exact]) -> Option<(f64, f64)> {
-        let ids: Vec<String> = (rows.iter())
-            .map(|r| r.get("id").map(Exact::to_text))
-            .collect::<Option<_>>()?;
-        let at = |id: &String| {
-            self.facts
-                .iter()
-                .position(|f| f.old_id.as_ref() == Some(id))
-        };
-        let first = at(ids.first()?)?;
-        let span = self.facts.get(first..first + ids.len())?;
-        if span
-            .iter()
-            .zip(&ids)
-            .any(|(f, id)| f.old_id.as_ref() != Some(id))
-        {
-            return None;
-        }
-        let (start, last) = (span[0].log.timestamp, span[span.len() - 1].log.timestamp);
-        let after = self.facts.get(first + ids.len()).map(|f| f.log.timestamp);
-        let before = first.checked_sub(1).map(|i| self.facts[i].log.timestamp);
-        // A fact log of the same time just outside the span would fall inside any window.
-        if after == Some(last) || before == Some(start) {
-            return None;
-        }
-        Some((start, after.unwrap_or_else(|| next_time(last))))
-    }
-}
-
-/// The keys of a fact row as Ch-rima returns it (`SELECT *`), in table order.
-const FACT_ROW: [&str; 6] = [
-    "id",
-    "run_id",
-    "timestamp",
-    "log_level",
-    "context",
-    "command",
-];
-
-/// A row read back holds the fact log that was written.
-fn holds(row: &limani_contract::FactLog, log: &NewFactLog) -> bool {
-    let same = |a: &Option<String>, b: &str| a.as_deref().unwrap_or("") == b;
-    row.timestamp.to_bits() == log.timestamp.to_bits()
-        && same(&row.log_level, &log.log_level)
-        && same(&row.context, &log.context)
-        && same(&row.command, &log.command)
 }
 
 /// The next double after `t`, by a thousandth of a second where that is representable.
-fn next_time(t: f64) -> f64 {
+pub(super) fn next_time(t: f64) -> f64 {
     let next = t + 0.001;
     if next > t {
         next
     } else {
         f64::from_bits(t.to_bits() + 1)
     }
-}
-
-fn operation(op: &Exact, event: Option<&Exact>, at: &str) -> Result<Operation, String> {
-    let key = |k: &str| get(op, k).map_err(|e| format!("{at}: {e}"));
-    let logs = match event.and_then(|e| e.get("logs")) {
-        Some(logs) => json(logs),
-        None => json(&Exact::Object(vec![
-            ("stdout".into(), key("stdout")?.clone()),
-            ("stderr".into(), key("stderr")?.clone()),
-        ])),
-    };
-    let facts = event.and_then(|e| e.get("command_n_fact_history"));
-    Ok(Operation {
-        name: text(key("operation")?, &format!("{at}.operation"))?,
-        changed: boolean(key("changed")?, &format!("{at}.changed"))?,
-        success: boolean(key("success")?, &format!("{at}.success"))?,
-        duration: number(key("duration")?, &format!("{at}.duration"))?,
-        logs,
-        diff: match key("diff")? {
-            Exact::Null => String::new(),
-            diff => text(diff, &format!("{at}.diff"))?,
-        },
-        arguments: json(key("operation_arguments")?),
-        retry_stats: json(key("retry_statistics")?),
-        command_n_facts: match facts {
-            None | Some(Exact::Null) => Vec::new(),
-            Some(rows) => list(rows, &format!("{at}: command_n_fact_history"))?.to_vec(),
-        },
-    })
-}
-
-/// The fact logs of `fact_history` and of every operation's `command_n_fact_history`, each
-/// once (by id), in time order (ties in the order the file first shows them).
-fn facts(
-    doc: &Exact,
-    hosts: &[(String, Vec<Operation>)],
-    run_id: &str,
-) -> Result<Vec<Fact>, String> {
-    let history = match doc.get("fact_history") {
-        Some(history) => list(history, "fact_history")?,
-        None => &[],
-    };
-    let inside = hosts
-        .iter()
-        .flat_map(|(_, ops)| ops)
-        .flat_map(|op| &op.command_n_facts);
-    let mut seen = BTreeSet::new();
-    let mut facts = Vec::new();
-    for (i, row) in history.iter().chain(inside).enumerate() {
-        let at = format!("fact row {i}");
-        let old_id = row.get("id").map(Exact::to_text);
-        if old_id.as_ref().is_some_and(|id| !seen.insert(id.clone())) {
-            continue;
-        }
-        let optional = |key: &str| match row.get(key) {
-            Some(Exact::Str(s)) => s.clone(),
-            _ => String::new(),
-        };
-        let timestamp = get(row, "timestamp").map_err(|e| format!("{at}: {e}"))?;
-        let log = NewFactLog {
-            run_id: run_id.to_owned(),
-            timestamp: number(timestamp, &at)?,
-            log_level: optional("log_level"),
-            context: optional("context"),
-            command: optional("command"),
-        };
-        if !log.timestamp.is_finite() {
-            return Err(format!(
-                "{at}: the timestamp {} is not a finite time",
-                log.timestamp
-            ));
-        }
-        facts.push(Fact { old_id, log });
-    }
-    facts.sort_by(|a, b| a.log.timestamp.total_cmp(&b.log.timestamp));
-    Ok(facts)
 }
 
 /// Writes the logbook's run into `harbor` and returns its run id. A run of that id already

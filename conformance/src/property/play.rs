@@ -14,7 +14,7 @@ use crate::records::Revision;
 /// The host id of a host the harbor would not create: a write to it is refused on both sides.
 const NO_HOST: i64 = -1;
 use crate::records::{NewFactLog, NewOperation, NewRun, NewSnapshot};
-use crate::toolkit::twin::outcomes_agree;
+use crate::toolkit::outcome::outcomes_agree;
 use crate::toolkit::{label_thread, sample, Failure, Twin, Verdict};
 
 /// One session's names and the harbor's host ids it has seen.

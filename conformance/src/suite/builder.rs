@@ -47,7 +47,7 @@ pub struct Suite {
     strict: bool,
     custom: Vec<Check>,
     #[cfg(feature = "tokio")]
-    pub(super) tasks: Option<super::AsyncParts>,
+    pub(super) tasks: Option<super::runner::AsyncParts>,
 }
 
 /// True when `id` is `pattern` or inside the group `pattern`.

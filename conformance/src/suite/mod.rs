@@ -13,8 +13,6 @@ pub use builder::{run_all, Suite};
 pub use harness::{harness, harness_with};
 pub use report::{CheckResult, Outcome, Report};
 #[cfg(feature = "tokio")]
-pub(crate) use tasks::AsyncParts;
-#[cfg(feature = "tokio")]
 pub use tasks::{harness_async, run_all_async};
 
 use crate::toolkit::Check;

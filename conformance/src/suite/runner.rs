@@ -27,10 +27,37 @@ pub(crate) struct Settings {
     pub tasks: Option<(crate::toolkit::tasks::TaskFactory, Duration)>,
 }
 
+/// What an async suite keeps: the harbor's factory and the time each call may take.
+#[cfg(feature = "tokio")]
+pub(crate) struct AsyncParts {
+    pub factory: crate::toolkit::tasks::TaskFactory,
+    pub call_timeout_ms: Arc<std::sync::atomic::AtomicU64>,
+}
+
+#[cfg(feature = "tokio")]
+impl AsyncParts {
+    pub(crate) fn call_timeout(&self) -> Duration {
+        Duration::from_millis(
+            self.call_timeout_ms
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
+    }
+
+    pub(crate) fn set_call_timeout(&self, timeout: Duration) {
+        let ms = u64::try_from(timeout.as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        self.call_timeout_ms
+            .store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// The full failure message: clause, what, diff, calls, how to reproduce.
 fn message(check: &Check, failure: &Failure, probe: Option<&Probe>, settings: &Settings) -> String {
     let mut out = format!("clause:  {}\nfailure: {}\n", check.clause, failure.what);
-    if let Some(cause) = &failure.cause {
+    // The usual cause, else the first disagreement said.
+    let said = failure.first.as_ref().map(|f| f.said.as_str());
+    if let Some(cause) = failure.cause.as_deref().or(said) {
         let _ = writeln!(out, "cause:   {cause}");
     }
     if let Some(diff) = &failure.diff {

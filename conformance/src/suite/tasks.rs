@@ -11,27 +11,9 @@ use std::time::Duration;
 
 use limani_contract::AsyncLimani;
 
+use super::runner::AsyncParts;
 use super::Suite;
 use crate::toolkit::tasks::{Boxed, OnTokio, TaskFactory, Tasks};
-
-/// What an async suite keeps: the harbor's factory and the time each call may take.
-pub(crate) struct AsyncParts {
-    pub factory: TaskFactory,
-    call_timeout_ms: Arc<AtomicU64>,
-}
-
-impl AsyncParts {
-    pub(crate) fn call_timeout(&self) -> Duration {
-        Duration::from_millis(self.call_timeout_ms.load(Ordering::Relaxed))
-    }
-
-    pub(crate) fn set_call_timeout(&self, timeout: Duration) {
-        let ms = u64::try_from(timeout.as_millis())
-            .unwrap_or(u64::MAX)
-            .max(1);
-        self.call_timeout_ms.store(ms, Ordering::Relaxed);
-    }
-}
 
 impl Suite {
     /// A suite over async harbors made by `factory` (called once per check, on a runtime of

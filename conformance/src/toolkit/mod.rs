@@ -4,8 +4,11 @@
 
 pub mod cause;
 pub mod classify;
+mod difference;
 pub mod failure;
+pub mod outcome;
 pub mod probe;
+mod renaming;
 pub mod sample;
 pub mod settings;
 #[cfg(feature = "tokio")]
@@ -22,18 +25,7 @@ pub use twin::Twin;
 use crate::limani::Limani;
 use crate::records::{NewRun, Revision};
 
-/// `text` cut to `head` characters and the last `tail`, the cut said in the middle
-/// (`…[1079 bytes in all]…`); a text that fits is given back as it is.
-pub fn shorten(text: &str, head: usize, tail: usize) -> String {
-    let chars = text.chars().count();
-    if chars <= head + tail + 24 {
-        return text.to_owned();
-    }
-    let start: String = text.chars().take(head).collect();
-    let end: String = text.chars().skip(chars - tail).collect();
-    let sep = if tail > 0 { "…" } else { "" };
-    format!("{start}…[{} bytes in all]{sep}{end}", text.len())
-}
+pub use crate::show::shorten;
 
 /// How much a check matters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

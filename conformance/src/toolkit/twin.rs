@@ -1,7 +1,6 @@
 //! `Twin`: a harbor and a fresh model, called alike, compared after every call.
 //! Ids are compared up to a consistent renaming: a harbor may number differently, not inconsistently.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 
 use limani_contract::Exact;
@@ -12,6 +11,8 @@ use crate::show::to_exact;
 use crate::json::Json;
 
 use super::failure::{Disagreement, Failure, Verdict};
+use super::outcome::{outcome, outcomes_agree};
+use super::renaming::{content, rename_facts, rename_run_data, shown, Kind, Renaming, NO_MODEL_ID};
 use crate::error::Result;
 use crate::limani::Limani;
 use crate::model::Rule;
@@ -21,48 +22,6 @@ use crate::records::{
     SnapshotRecord,
 };
 
-/// What an id of the harbor that pairs with no id of the model is shown as.
-const UNPAIRED: i64 = i64::MIN;
-
-/// The model's side of a record the model does not have (the harbor gave more of them):
-/// no id the model gives, so it never pairs with a real one.
-const NO_MODEL_ID: i64 = i64::MIN + 1;
-
-/// A harbor's ids paired with the model's, one namespace per kind of record.
-#[derive(Default)]
-struct Renaming {
-    forward: HashMap<(Kind, i64), i64>,
-    back: HashMap<(Kind, i64), i64>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-enum Kind {
-    Host,
-    Operation,
-    Snapshot,
-    Fact,
-}
-
-impl Renaming {
-    /// The model id for harbor id `h`, pairing it with `m` if neither is paired yet.
-    /// An id that cannot be paired is shown as `UNPAIRED`, so that the diff points at it.
-    fn pair(&mut self, kind: Kind, h: i64, m: i64) -> i64 {
-        if let Some(&paired) = self.forward.get(&(kind, h)) {
-            return paired;
-        }
-        if self.back.contains_key(&(kind, m)) {
-            return UNPAIRED;
-        }
-        self.forward.insert((kind, h), m);
-        self.back.insert((kind, m), h);
-        m
-    }
-
-    fn get(&self, kind: Kind, h: i64) -> Option<i64> {
-        self.forward.get(&(kind, h)).copied()
-    }
-}
-
 /// A harbor under test beside the model.
 pub struct Twin<'a> {
     harbor: &'a dyn Limani,
@@ -71,17 +30,6 @@ pub struct Twin<'a> {
     key_order: bool,
     host_order: bool,
     tie_order: bool,
-}
-
-/// An outcome as a failure shows it; a call whose value is not compared shows as accepted.
-fn outcome<T: Serialize>(r: &Result<T>) -> Exact {
-    match r {
-        Ok(v) => match to_exact(v) {
-            Exact::Null => Exact::Object(vec![("Ok".into(), Exact::Str("accepted".into()))]),
-            v => Exact::Object(vec![("Ok".into(), v)]),
-        },
-        Err(e) => Exact::Object(vec![("Err".into(), to_exact(&e.kind()))]),
-    }
 }
 
 impl<'a> Twin<'a> {
@@ -124,23 +72,6 @@ impl<'a> Twin<'a> {
     pub fn with_tie_order(mut self) -> Self {
         self.tie_order = true;
         self
-    }
-
-    /// A value as a failure shows it: ids the contract never gave named as such.
-    fn shown(value: Exact) -> Exact {
-        match value {
-            Exact::Object(fields) => Exact::Object(
-                fields
-                    .into_iter()
-                    .map(|(k, v)| (k, Self::shown(v)))
-                    .collect(),
-            ),
-            Exact::List(items) => Exact::List(items.into_iter().map(Self::shown).collect()),
-            Exact::Int(n) if n == UNPAIRED.to_string() || n == NO_MODEL_ID.to_string() => {
-                Exact::Str("<an id no other record pairs with>".into())
-            }
-            other => other,
-        }
     }
 
     /// The harbor's value with its object keys in the model's order, unless key order is what
@@ -350,7 +281,7 @@ impl<'a> Twin<'a> {
                     false => {
                         let he = self.aligned(he, &me);
                         let cause = super::cause::of_values(&me, &he).or_else(|| diagnose(&h, &m));
-                        let (me, he) = (Self::shown(me), Self::shown(he));
+                        let (me, he) = (shown(me), shown(he));
                         let what = format!("{call} differs from the contract");
                         let first = super::classify::of_read(&me, &he, cause);
                         Err(Failure::differs_shown(what, &me, &he)
@@ -423,21 +354,6 @@ impl<'a> Twin<'a> {
     }
 }
 
-/// A write's outcome on the harbor agrees with the model's: both succeed, or fail with one kind;
-/// an update of an unknown run may also be ignored or rejected otherwise, as the rule allows.
-pub(crate) fn outcomes_agree(
-    harbor: &Result<()>,
-    model: &Result<()>,
-    update_of_unknown_run: bool,
-) -> bool {
-    match (harbor, model) {
-        _ if update_of_unknown_run => rules::unknown_run_update_allowed(harbor, model),
-        (Ok(()), Ok(())) => true,
-        (Err(h), Err(m)) => h.kind() == m.kind(),
-        _ => false,
-    }
-}
-
 /// The fields each store numbers its own way.
 const IDS: &[&str] = &["id", "host_id"];
 
@@ -483,57 +399,4 @@ impl Twin<'_> {
         data.fact_logs = self.ties(data.fact_logs, side);
         data
     }
-}
-
-/// A record as text to order ties by: every field but the ids each store numbers its own way,
-/// JSON objects with their keys sorted (a store may reorder them).
-fn content<T: Serialize>(record: &T, ids: &[&str]) -> String {
-    fn sorted(value: Exact) -> Exact {
-        match value {
-            Exact::Object(mut fields) => {
-                fields.sort_by(|a, b| a.0.cmp(&b.0));
-                Exact::Object(fields.into_iter().map(|(k, v)| (k, sorted(v))).collect())
-            }
-            Exact::List(items) => Exact::List(items.into_iter().map(sorted).collect()),
-            other => other,
-        }
-    }
-    let mut value = to_exact(record);
-    if let Exact::Object(fields) = &mut value {
-        fields.retain(|(k, _)| !ids.contains(&k.as_str()));
-    }
-    sorted(value).to_text()
-}
-
-fn model_id<T>(m: &[T], i: usize, id: impl Fn(&T) -> i64) -> i64 {
-    m.get(i).map_or(NO_MODEL_ID, id)
-}
-
-fn rename_facts(r: &mut Renaming, h: Vec<FactLog>, m: &[FactLog]) -> Vec<FactLog> {
-    h.into_iter()
-        .enumerate()
-        .map(|(i, mut f)| {
-            f.id = r.pair(Kind::Fact, f.id, model_id(m, i, |f| f.id));
-            f
-        })
-        .collect()
-}
-
-fn rename_run_data(r: &mut Renaming, mut h: RunData, m: &RunData) -> RunData {
-    for (i, host) in h.hosts.iter_mut().enumerate() {
-        let mh = m.hosts.get(i);
-        host.id = r.pair(Kind::Host, host.id, mh.map_or(NO_MODEL_ID, |x| x.id));
-        let no_ops = Vec::new();
-        let m_ops = mh.map_or(&no_ops, |x| &x.operations);
-        for (j, op) in host.operations.iter_mut().enumerate() {
-            op.id = r.pair(Kind::Operation, op.id, model_id(m_ops, j, |o| o.id));
-            op.host_id = r.get(Kind::Host, op.host_id).unwrap_or(UNPAIRED);
-        }
-    }
-    for (i, s) in h.snapshots.iter_mut().enumerate() {
-        s.id = r.pair(Kind::Snapshot, s.id, model_id(&m.snapshots, i, |s| s.id));
-        s.host_id = r.get(Kind::Host, s.host_id).unwrap_or(UNPAIRED);
-    }
-    h.fact_logs = rename_facts(r, std::mem::take(&mut h.fact_logs), &m.fact_logs);
-    h
 }

@@ -1,4 +1,4 @@
-//! `AsyncPostgresLimani`: [`PostgresLimani`](super::PostgresLimani) on tokio-postgres, with a
+//! `AsyncPostgresLimani`: `PostgresLimani` on tokio-postgres, with a
 //! deadpool pool of at most `IDLE` (8) connections. The same schema, statements, checks, error
 //! mapping and records: only running the statements is async.
 //!
@@ -21,11 +21,11 @@ use limani_contract::AsyncLimani;
 use tokio_postgres::NoTls;
 
 use super::read::nonblocking as read;
-use super::sql::Sql;
+use super::sql::{quoted, Sql, IDLE};
+use super::sql::{JsonColumn, TimeColumn};
 use super::text::store;
 use super::write::{self, Write};
-use super::{quoted, JsonColumn, TimeColumn, IDLE};
-use crate::unknown_if_none;
+use crate::unknown::unknown_if_none;
 
 /// The reference PostgreSQL harbor on an async runtime: one schema of one database.
 pub struct AsyncPostgresLimani {

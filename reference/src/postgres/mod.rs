@@ -10,9 +10,8 @@ mod text;
 mod write;
 
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
 
-use crate::unknown_if_none;
+use crate::unknown::unknown_if_none;
 use conformance::model::rules;
 use conformance::Json;
 use conformance::{
@@ -22,14 +21,11 @@ use conformance::{
 use postgres::{Client, NoTls};
 
 pub use asynchronous::AsyncPostgresLimani;
-pub use server::PgServer;
-use sql::Sql;
+pub use server::{wait_ready, PgServer};
+use sql::{quoted, Sql, IDLE};
 pub use sql::{JsonColumn, TimeColumn};
 use text::store;
 use write::Write;
-
-/// How many idle connections a harbor keeps.
-const IDLE: usize = 8;
 
 /// The reference PostgreSQL harbor: one schema of one database.
 pub struct PostgresLimani {
@@ -298,36 +294,5 @@ impl PgStore {
 impl Drop for PgStore {
     fn drop(&mut self) {
         self.teardown();
-    }
-}
-
-/// A schema name as a quoted identifier: kept exactly (case, reserved words, leading digits),
-/// never cut. PostgreSQL keeps 63 bytes of a name and cannot hold a NUL: longer or NUL names
-/// are refused, as two long names would otherwise share one schema.
-fn quoted(schema: &str) -> Result<String> {
-    match schema {
-        "" => Err(LimaniError::invalid("schema", "an empty name")),
-        s if s.len() > 63 => Err(LimaniError::invalid(
-            "schema",
-            format!("{s:?} is {} bytes; PostgreSQL keeps 63", s.len()),
-        )),
-        s if s.contains('\0') => Err(LimaniError::invalid("schema", format!("{s:?} holds a NUL"))),
-        s => Ok(format!("\"{}\"", s.replace('"', "\"\""))),
-    }
-}
-
-/// Waits until the server at `url` accepts a query, up to `patience`.
-pub fn wait_ready(url: &str, patience: Duration) -> std::result::Result<(), String> {
-    let started = std::time::Instant::now();
-    loop {
-        match Client::connect(url, NoTls).and_then(|mut c| c.simple_query("SELECT 1").map(drop)) {
-            Ok(()) => return Ok(()),
-            Err(e) if started.elapsed() > patience => {
-                return Err(format!(
-                    "PostgreSQL at {url} did not answer within {patience:?}: {e}"
-                ))
-            }
-            Err(_) => std::thread::sleep(Duration::from_millis(100)),
-        }
     }
 }

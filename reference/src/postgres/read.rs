@@ -213,7 +213,7 @@ pub mod nonblocking {
     use deadpool_postgres::ClientWrapper;
     use tokio_postgres::{Client, IsolationLevel, Row, Transaction};
 
-    use super::{facts, stats, storage, RunRows};
+    use crate::postgres::read::{facts, stats, storage, RunRows};
     use crate::postgres::sql::Sql;
     use crate::postgres::text::store;
 

@@ -133,7 +133,7 @@ impl PgServer {
 
     /// The server at `url` (as `LIMANI_POSTGRES_URL` names it), once it answers.
     pub fn from_url(url: String) -> Result<PgServer, String> {
-        super::wait_ready(&url, PATIENCE).map(|()| PgServer {
+        wait_ready(&url, PATIENCE).map(|()| PgServer {
             url,
             origin: "LIMANI_POSTGRES_URL".to_owned(),
             _keep: Keep::Nothing,
@@ -186,7 +186,7 @@ impl PgServer {
             .get_host_port_ipv4(5432)
             .map_err(|e| e.to_string())?;
         let url = format!("postgres://postgres:{password}@127.0.0.1:{port}/postgres");
-        super::wait_ready(&url, PATIENCE)?;
+        wait_ready(&url, PATIENCE)?;
         Ok(PgServer {
             url,
             origin: format!("container {name} ({})", container.id()),
@@ -201,7 +201,7 @@ impl PgServer {
             "postgres://postgres:{}@127.0.0.1:{}/postgres",
             cluster.password, cluster.port
         );
-        super::wait_ready(&url, PATIENCE)?;
+        wait_ready(&url, PATIENCE)?;
         Ok(PgServer {
             url,
             origin: format!("local cluster in {}", cluster.dir.display()),
@@ -442,6 +442,24 @@ impl LocalCluster {
 impl Drop for LocalCluster {
     fn drop(&mut self) {
         self.remove();
+    }
+}
+
+/// Waits until the server at `url` accepts a query, up to `patience`.
+pub fn wait_ready(url: &str, patience: Duration) -> std::result::Result<(), String> {
+    let started = std::time::Instant::now();
+    loop {
+        match postgres::Client::connect(url, postgres::NoTls)
+            .and_then(|mut c| c.simple_query("SELECT 1").map(drop))
+        {
+            Ok(()) => return Ok(()),
+            Err(e) if started.elapsed() > patience => {
+                return Err(format!(
+                    "PostgreSQL at {url} did not answer within {patience:?}: {e}"
+                ))
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(100)),
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! The PostgreSQL schema and statements. Times are `double precision` and JSON is `text`
 //! by default; `jsonb` and `timestamptz` exist only so the kit can prove it catches them.
 
+use conformance::{LimaniError, Result};
+
 /// How JSON payloads are stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JsonColumn {
@@ -186,5 +188,23 @@ impl Sql {
             ),
             facts: format!("SELECT {fact_columns} FROM command_n_facts_in_order WHERE run_id = $1 ORDER BY timestamp, id"),
         }
+    }
+}
+
+/// How many idle connections a harbor keeps.
+pub(super) const IDLE: usize = 8;
+
+/// A schema name as a quoted identifier: kept exactly (case, reserved words, leading digits),
+/// never cut. PostgreSQL keeps 63 bytes of a name and cannot hold a NUL: longer or NUL names
+/// are refused, as two long names would otherwise share one schema.
+pub(super) fn quoted(schema: &str) -> Result<String> {
+    match schema {
+        "" => Err(LimaniError::invalid("schema", "an empty name")),
+        s if s.len() > 63 => Err(LimaniError::invalid(
+            "schema",
+            format!("{s:?} is {} bytes; PostgreSQL keeps 63", s.len()),
+        )),
+        s if s.contains('\0') => Err(LimaniError::invalid("schema", format!("{s:?} holds a NUL"))),
+        s => Ok(format!("\"{}\"", s.replace('"', "\"\""))),
     }
 }

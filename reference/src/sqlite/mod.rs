@@ -8,7 +8,7 @@ mod schema;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use crate::unknown_if_none;
+use crate::unknown::unknown_if_none;
 use conformance::model::rules;
 use conformance::records::secrets_to_json;
 use conformance::Json;
