@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use bridge::{ProcessLimani, PythonHarbor};
+use bridge::{Launcher, ProcessLimani, PythonHarbor};
 use conformance::Limani;
 
 const CALLS: usize = 20_000;
@@ -31,12 +31,22 @@ fn main() {
     let command =
         bridge::python::command(&PythonHarbor::Class("broken:NoOp".into()), &[harbors], "{}")
             .unwrap();
-    let harbor = ProcessLimani::spawn(&command).unwrap();
-    rate(&harbor, 1); // warm-up
-    for threads in [1, 4] {
-        println!(
-            "bridge to a no-op Python harbor, {threads} kit thread(s): {:.0} calls/s",
-            rate(&harbor, threads)
-        );
+    // As `limani certify` starts it (forked, a socket per lane), and as a plain process
+    // (any language's harbor: every lane on its stdin and stdout).
+    let launcher = Launcher::new(&command);
+    assert!(launcher.forks(), "the fork server did not start");
+    let forked = launcher.spawn().unwrap();
+    let plain = ProcessLimani::spawn(&command).unwrap();
+    for (harbor, how) in [
+        (&forked, "forked, lane sockets"),
+        (&plain, "stdin and stdout"),
+    ] {
+        rate(harbor, 1); // warm-up
+        for threads in [1, 4] {
+            println!(
+                "bridge to a no-op Python harbor ({how}), {threads} kit thread(s): {:.0} calls/s",
+                rate(harbor, threads)
+            );
+        }
     }
 }

@@ -4,7 +4,8 @@ Module-level thread-local connections (sqlite3.Row rows, 10 s busy timeout, WAL,
 NORMAL), foreign keys only on the connection that ran init_db, 0.7's five-argument create_run,
 select-then-insert hosts, hosts in index order (by name), SQL SUM then round, timespan reads
 without ORDER BY, updates of unknown runs ignored. The real Logbook runs it; the kit certifies
-it and warns on its host race. Config: {"werehouse": NAME or absolute PATH}.
+it and warns on its host race. Config: {"werehouse": NAME or absolute PATH, "busy_timeout":
+seconds, 10 as Ch-rima's (a test's shorter one ends the race's lock waits sooner)}.
 """
 
 import json
@@ -31,7 +32,8 @@ class ChrimaLike:
 
     def connect(self):
         if getattr(_local, "conn", None) is None:
-            conn = sqlite3.connect(self.path(), timeout=10, check_same_thread=False)
+            timeout = self.config.get("busy_timeout", 10)
+            conn = sqlite3.connect(self.path(), timeout=timeout, check_same_thread=False)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL;")
             conn.execute("PRAGMA synchronous=NORMAL;")

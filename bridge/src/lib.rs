@@ -1,6 +1,8 @@
 //! Certify harbors written in any language: the kit's side of the bridge protocol
 //! (`docs/bridge-protocol.md`), the serving side for built-in harbors, and Python's package.
 
+mod fds;
+pub mod forks;
 mod lines;
 pub mod process;
 pub mod protocol;
@@ -8,5 +10,6 @@ pub mod python;
 pub mod serve;
 pub mod wire;
 
+pub use forks::Launcher;
 pub use process::{HarborCommand, ProcessLimani};
 pub use python::PythonHarbor;

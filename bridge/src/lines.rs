@@ -11,25 +11,36 @@ pub const STDERR_LINE_CAP: usize = 2048;
 /// The next protocol line: `None` at the end of the stream, `Some(Err(why))` for a line the kit
 /// refuses (longer than `cap`, or not UTF-8).
 pub fn protocol_line(reader: &mut impl BufRead, cap: usize) -> Option<Result<String, String>> {
+    read_protocol_line(reader, cap).ok().flatten()
+}
+
+/// [`protocol_line`], with the error of the read itself (a timeout, say) as it came.
+pub fn read_protocol_line(
+    reader: &mut impl BufRead,
+    cap: usize,
+) -> std::io::Result<Option<Result<String, String>>> {
     let mut bytes = Vec::new();
-    let read = std::io::Read::take(&mut *reader, cap as u64 + 1).read_until(b'\n', &mut bytes);
-    match read {
-        Ok(0) | Err(_) => return None,
-        Ok(_) => {}
+    let read = std::io::Read::take(&mut *reader, cap as u64 + 1).read_until(b'\n', &mut bytes)?;
+    if read == 0 {
+        return Ok(None);
     }
+    Ok(Some(checked(bytes, cap)))
+}
+
+fn checked(mut bytes: Vec<u8>, cap: usize) -> Result<String, String> {
     if bytes.last() != Some(&b'\n') && bytes.len() > cap {
         let mib = cap >> 20;
-        return Some(Err(format!(
+        return Err(format!(
             "the harbor wrote a line longer than {mib} MiB (the kit's cap) on stdout"
-        )));
+        ));
     }
     if bytes.last() == Some(&b'\n') {
         bytes.pop();
     }
-    Some(String::from_utf8(bytes).map_err(|e| {
+    String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         format!("the harbor wrote bytes that are not UTF-8 on stdout (at byte {at} of a line); the protocol is UTF-8 JSON")
-    }))
+    })
 }
 
 /// The next stderr line, cut to `cap` bytes (the rest of a longer line is skipped), lossy UTF-8.

@@ -16,6 +16,9 @@ pub struct Hello {
     pub create_run: Revision,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pid: Option<u32>,
+    /// Whether it takes each lane as a socket of its own (a harbor the fork server forked).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lane_sockets: bool,
 }
 
 /// A call of the kit: `{"id", "lane", "method", "params"}` (read with [`read_request`]).

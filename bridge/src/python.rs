@@ -99,6 +99,7 @@ pub fn command(
     let bootstrap = ["-c".to_owned(), BOOTSTRAP.to_owned()];
     let mut command = HarborCommand::new(interpreter(), bootstrap.into_iter().chain(args));
     command.label = Some(label);
+    command.fork_server = Some("--fork-server".to_owned());
     // The config may hold a password: it goes by the environment, never on a command line.
     command.env = vec![
         ("LIMANI_BRIDGE_SOURCES".to_owned(), sources().to_owned()),
@@ -107,6 +108,42 @@ pub fn command(
         ("PYTHONUNBUFFERED".to_owned(), "1".to_owned()),
     ];
     Ok(command)
+}
+
+/// Runs the Logbook's workload `spec` (see `limani_bridge/workload.py`) on the harbor of a
+/// Python harbor's `command` in its own process, no bridge: `(operations, seconds)`.
+pub fn in_process_workload(
+    command: &HarborCommand,
+    spec: &serde_json::Value,
+) -> Result<(u64, f64), String> {
+    let output = std::process::Command::new(&command.program)
+        .args(&command.args)
+        .arg("--workload")
+        .arg(spec.to_string())
+        .envs(command.env.iter().map(|(k, v)| (k, v)))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot start `{}`: {e}", command.shown()))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let answer = (stdout.lines().last())
+        .and_then(|line| serde_json::from_str::<serde_json::Value>(line).ok());
+    let read = answer.as_ref().and_then(|a| {
+        let operations = a.get("operations")?.as_u64()?;
+        Some((operations, a.get("seconds")?.as_f64()?))
+    });
+    match (output.status.success(), read) {
+        (true, Some(read)) => Ok(read),
+        _ => {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let tail: Vec<&str> = stderr.lines().rev().take(8).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            Err(format!(
+                "the workload in the harbor's own process failed ({}):\n{}",
+                output.status,
+                tail.join("\n")
+            ))
+        }
+    }
 }
 
 #[cfg(test)]

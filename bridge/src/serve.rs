@@ -101,6 +101,7 @@ pub fn serve(
         harbor: name.to_owned(),
         create_run: revision,
         pid: Some(std::process::id()),
+        lane_sockets: false,
     };
     send(&output, &hello)?;
     let mut lanes: HashMap<u64, mpsc::Sender<Request>> = HashMap::new();

@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bridge::{ProcessLimani, PythonHarbor};
+use bridge::PythonHarbor;
 use conformance::suite::Outcome;
 use conformance::Suite;
 
@@ -34,9 +34,10 @@ fn the_real_chrima_certifies_and_only_warns() {
     command
         .env
         .push(("CHAOS_LOGBOOK_DIR".to_owned(), logbook_dir));
-    let reopen = command.clone();
-    let report = Suite::new(move || ProcessLimani::spawn(&command).unwrap())
-        .reopen(move || ProcessLimani::spawn(&reopen).unwrap())
+    let open = std::sync::Arc::new(bridge::Launcher::new(&command));
+    let reopen = open.clone();
+    let report = Suite::new(move || open.spawn().unwrap())
+        .reopen(move || reopen.spawn().unwrap())
         .crashable()
         .timeout(Duration::from_secs(30))
         .name("the real Ch-rima")

@@ -85,6 +85,9 @@ enum Sub {
         /// The config dict Python harbors are built with, as JSON
         #[arg(long, value_name = "JSON", default_value = "{}", value_parser = json_config)]
         config: String,
+        /// Also write the figures to FILE as JSON
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
     },
     /// List every check with its level and clause
     Checks {
@@ -218,6 +221,7 @@ pub enum Command {
     Bench {
         targets: Vec<Certify>,
         operations: usize,
+        json: Option<PathBuf>,
     },
 }
 
@@ -345,7 +349,9 @@ pub fn parse(argv: &[String]) -> Result<Command, clap::Error> {
             operations,
             python_path,
             config,
+            json,
         } => Command::Bench {
+            json,
             targets: (targets.into_iter())
                 .map(|target| {
                     let harbor = HarborArgs {

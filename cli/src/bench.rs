@@ -1,11 +1,14 @@
 //! `limani bench TARGET...`: the Logbook's workload against each target in one run,
 //! interleaved in rounds so that the machine's state is shared fairly: operations/s, calls/s
-//! and p50/p99 per method, each target's ratio to the first.
+//! and p50/p99 per method, each target's ratio to the first; for a Python harbor, the same
+//! workload in the harbor's own process too, and how much of that speed the bridge keeps.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use bridge::protocol::Call;
 use conformance::toolkit::sample;
 use conformance::{Limani, Revision};
 
@@ -22,6 +25,10 @@ struct Timings {
     calls: BTreeMap<&'static str, Vec<Duration>>,
     operations: usize,
     busy: Duration,
+    /// A Python harbor's command, for the workload in its own process.
+    python: Option<bridge::HarborCommand>,
+    /// Operations/s of that workload in the harbor's own process.
+    in_process: Option<f64>,
 }
 
 impl Timings {
@@ -70,7 +77,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 /// Runs `operations` Logbook operations against each target, in interleaved rounds.
-pub fn run(targets: &[Certify], operations: usize) -> ExitCode {
+pub fn run(targets: &[Certify], operations: usize, json: Option<&Path>) -> ExitCode {
     let mut all = Vec::new();
     for c in targets {
         let opened = match crate::targets::open_harbor(c) {
@@ -90,6 +97,9 @@ pub fn run(targets: &[Certify], operations: usize) -> ExitCode {
             calls: BTreeMap::new(),
             operations: 0,
             busy: Duration::ZERO,
+            python: (crate::targets::harbor_command(c).ok().flatten())
+                .filter(|command| command.fork_server.is_some()),
+            in_process: None,
         };
         let run = sample::run(&timings.run_id, Revision::Chaos07);
         let ready = timings
@@ -117,24 +127,97 @@ pub fn run(targets: &[Certify], operations: usize) -> ExitCode {
             return ExitCode::from(1);
         }
     }
+    for timings in &mut all {
+        if let Err(message) = timings.in_its_own_process() {
+            eprintln!("limani: {}: {message}", timings.target);
+            return ExitCode::from(1);
+        }
+    }
     print!("{}", table(&all));
+    if let Some(path) = json {
+        let text = serde_json::to_string_pretty(&figures(&all)).unwrap_or_default() + "\n";
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("limani: cannot write {}: {e}", path.display());
+            return ExitCode::from(1);
+        }
+    }
     ExitCode::SUCCESS
 }
 
+impl Timings {
+    fn rate(&self) -> f64 {
+        self.operations as f64 / self.busy.as_secs_f64().max(1e-9)
+    }
+
+    fn calls_rate(&self) -> f64 {
+        let calls: usize = self.calls.values().map(Vec::len).sum();
+        calls as f64 / self.busy.as_secs_f64().max(1e-9)
+    }
+
+    /// The same workload on a Python harbor in its own process (a Python loop, no bridge).
+    fn in_its_own_process(&mut self) -> Result<(), String> {
+        let Some(command) = &self.python else {
+            return Ok(());
+        };
+        let id = format!("{}-in-process", self.run_id);
+        let params = |call: Call| -> serde_json::Value {
+            let value = serde_json::to_value(&call).unwrap_or_default();
+            let params = value.get("params").cloned().unwrap_or_default();
+            params
+                .as_object()
+                .and_then(|p| p.values().next().cloned())
+                .unwrap_or_default()
+        };
+        let spec = serde_json::json!({
+            "create_run": params(Call::CreateRun { run: sample::run(&id, Revision::Chaos07) }),
+            "insert_operation": params(Call::InsertOperation {
+                operation: sample::operation(&id, 0, "Operation 0", 0.0),
+            }),
+            "insert_fact_log": params(Call::InsertFactLog { fact_log: sample::fact(&id, 0.0, "") }),
+            "operations": self.operations,
+        });
+        let (operations, seconds) = bridge::python::in_process_workload(command, &spec)?;
+        self.in_process = Some(operations as f64 / seconds.max(1e-9));
+        Ok(())
+    }
+}
+
+/// The figures of `--json`: per target operations/s and calls/s through the kit, and for a
+/// Python harbor its own process's operations/s and the share the bridge keeps.
+fn figures(all: &[Timings]) -> serde_json::Value {
+    let targets = all.iter().map(|t| {
+        let mut figure = serde_json::json!({
+            "target": t.target,
+            "operations_per_s": t.rate(),
+            "calls_per_s": t.calls_rate(),
+        });
+        if let Some(own) = t.in_process {
+            figure["in_process_operations_per_s"] = own.into();
+            figure["bridge_kept"] = (t.rate() / own).into();
+        }
+        figure
+    });
+    serde_json::json!({ "targets": targets.collect::<Vec<_>>() })
+}
+
 fn table(all: &[Timings]) -> String {
-    let rate = |t: &Timings| t.operations as f64 / t.busy.as_secs_f64().max(1e-9);
-    let first = all.first().map_or(1.0, rate);
+    let first = all.first().map_or(1.0, Timings::rate);
     let mut out = String::new();
     for t in all {
-        let calls: usize = t.calls.values().map(Vec::len).sum();
         out += &format!(
             "{}: {:.0} operations/s, {:.0} calls/s, {:.2}x the first target ({} operations)\n",
             t.target,
-            rate(t),
-            calls as f64 / t.busy.as_secs_f64().max(1e-9),
-            rate(t) / first,
+            t.rate(),
+            t.calls_rate(),
+            t.rate() / first,
             t.operations
         );
+        if let Some(own) = t.in_process {
+            out += &format!(
+                "  in its own process (a Python loop, no bridge): {own:.0} operations/s; the bridge keeps {:.0} %\n",
+                100.0 * t.rate() / own
+            );
+        }
         for (method, took) in &t.calls {
             let mut sorted = took.clone();
             sorted.sort();

@@ -57,6 +57,7 @@ fn main() -> ExitCode {
         Ok(Command::Bench {
             targets,
             operations,
-        }) => bench::run(&targets, operations),
+            json,
+        }) => bench::run(&targets, operations, json.as_deref()),
     }
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bridge::{python, HarborCommand, ProcessLimani, PythonHarbor};
+use bridge::{python, HarborCommand, Launcher, ProcessLimani, PythonHarbor};
 use conformance::{Limani, Suite};
 use reference::{PgServer, PgStore, PostgresLimani, SqliteLimani};
 
@@ -86,7 +86,9 @@ pub(crate) fn suite_for(c: &Certify) -> Result<Suite, (u8, String)> {
     let suite = match (&c.target, harbor_command(c).map_err(|m| (2, m))?) {
         (_, Some(command)) => {
             // Start it once: it must come up, and its handshake tells its create_run revision.
-            let first = ProcessLimani::spawn(&command)
+            // A Python harbor's module is imported once, by a fork server; each harbor is forked.
+            let launcher = Arc::new(Launcher::new(&command));
+            let first = (launcher.spawn())
                 .map_err(|e| (3, start_failure::explain(&e.to_string(), c.verbose)))?;
             let revision = if c.revision_given {
                 c.revision
@@ -99,15 +101,13 @@ pub(crate) fn suite_for(c: &Certify) -> Result<Suite, (u8, String)> {
                 command.shown()
             );
             drop(first);
-            let reopen = command.clone();
-            let suite = Suite::new(move || {
-                ProcessLimani::spawn(&command).expect("the harbor process starts")
-            });
+            let reopen = launcher.clone();
+            let suite = Suite::new(move || launcher.spawn().expect("the harbor process starts"));
             let suite = suite.revision(revision).crashable();
             match c.reopen {
-                true => suite.reopen(move || {
-                    ProcessLimani::spawn(&reopen).expect("the harbor process starts again")
-                }),
+                true => {
+                    suite.reopen(move || reopen.spawn().expect("the harbor process starts again"))
+                }
                 false => suite,
             }
         }

@@ -74,6 +74,13 @@ fn an_interrupted_run_leaves_no_harbor_behind() {
                 "signal {signal}: the helper {pid} outlived the run"
             );
         }
+        // The fork server and every harbor it forked go too.
+        for pid in common::processes_with_env(&dir.path().display().to_string()) {
+            assert!(
+                common::stops(&pid),
+                "signal {signal}: the Python process {pid} outlived the run"
+            );
+        }
     }
 }
 

@@ -1,8 +1,16 @@
-"""The protocol loop: read requests, run each lane on its own thread, write responses."""
+"""The protocol loop: read requests, run each lane on its own thread, write responses.
 
+A harbor the fork server forked also takes lanes as sockets of their own (``lanes``, a Unix
+socket on which the kit sends one per lane): each lane's thread then reads its requests and
+writes its replies itself, with no hand-over between threads."""
+
+import os
 import queue
+import select
+import socket
 import sys
 import threading
+import time
 import traceback
 
 from . import PROTOCOL_VERSION
@@ -10,10 +18,15 @@ from .harbor import call, kind
 from .values import dumps, loads, plain
 
 
+SPIN_SECONDS = 50e-6
+
+
 class Server:
-    def __init__(self, harbor, rev, name, out=None):
+    def __init__(self, harbor, rev, name, out=None, lanes=None):
         self.harbor, self.rev, self.name = harbor, rev, name
         self.out = out or sys.stdout
+        self.lane_sockets = lanes
+        self.awake = 0  # lane threads not sleeping on their socket
         self.write_lock = threading.Lock()
         self.lanes = {}
 
@@ -23,16 +36,68 @@ class Server:
             self.out.write(line + "\n")
             self.out.flush()
 
-    def respond(self, request):
+    def answer(self, request):
         rid = request.get("id")
         try:
             result = call(self.harbor, self.rev, request["method"], request.get("params") or {})
-            self.send({"id": rid, "ok": plain(result)})
+            return {"id": rid, "ok": plain(result)}
         except Exception as exc:  # every harbor error goes back to the kit
-            self.send({"id": rid, "error": {
+            return {"id": rid, "error": {
                 "type": type(exc).__name__, "kind": kind(exc),
                 "message": str(exc), "traceback": traceback.format_exc(),
-            }})
+            }}
+
+    def respond(self, request):
+        self.send(self.answer(request))
+
+    def open_lanes(self):
+        """Serves each lane socket the kit sends, on a thread of its own, until the kit is gone."""
+        while True:
+            try:
+                data, fds, _, _ = socket.recv_fds(self.lane_sockets, 64, 1)
+            except OSError:
+                return
+            if not data:
+                return
+            for fd in fds:
+                os.set_inheritable(fd, False)
+                lane = socket.socket(fileno=fd)
+                name = "limani lane %s" % data.decode("ascii", "replace")
+                threading.Thread(target=self.serve_lane, args=(lane,), name=name, daemon=True).start()
+
+    def serve_lane(self, lane):
+        watch = select.poll()
+        watch.register(lane, select.POLLIN)
+        self.awake += 1  # (under the GIL; a count off by one only changes who watches)
+        reader = lane.makefile("rb")
+        try:
+            while True:
+                # A kit thread calls again soon after a reply: watch for a moment before sleeping,
+                # sooner answered than a sleeping thread wakes (tens of microseconds).
+                # Only a lane alone watches: lanes watching at once would only take turns at the GIL.
+                if self.awake == 1:
+                    until = time.perf_counter() + SPIN_SECONDS
+                    while not watch.poll(0) and time.perf_counter() < until:
+                        pass
+                self.awake -= 1
+                line = reader.readline()
+                self.awake += 1
+                if not line:
+                    return
+                try:
+                    request = loads(line)
+                    if not isinstance(request, dict):
+                        raise ValueError("a request is a JSON object, not %s" % type(request).__name__)
+                    reply = self.answer(request)
+                except Exception as exc:  # a bad line is answered, never the end of the lane
+                    reply = {"id": None, "error": {"type": "ProtocolError", "kind": "storage",
+                             "message": "not a request: %s" % exc, "traceback": ""}}
+                lane.sendall((dumps(reply) + "\n").encode("utf-8"))
+        except OSError:  # the kit closed the lane, or is gone
+            pass
+        finally:
+            self.awake -= 1
+            lane.close()
 
     def lane(self, number):
         if number not in self.lanes:
@@ -51,7 +116,11 @@ class Server:
         return self.lanes[number]
 
     def serve(self, stdin=None):
-        self.send({"limani_bridge": PROTOCOL_VERSION, "harbor": self.name, "create_run": self.rev, "pid": _pid()})
+        hello = {"limani_bridge": PROTOCOL_VERSION, "harbor": self.name, "create_run": self.rev, "pid": _pid()}
+        if self.lane_sockets is not None:
+            threading.Thread(target=self.open_lanes, name="limani lanes", daemon=True).start()
+            hello["lane_sockets"] = True
+        self.send(hello)
         for line in stdin or sys.stdin:
             if not line.strip():
                 continue

@@ -35,3 +35,20 @@ pub fn stops(pid: &str) -> bool {
         !running()
     })
 }
+
+/// The live processes whose environment holds `needle` (a harbor's config names its folder):
+/// every Python process the kit started for it, the fork server and its children among them.
+pub fn processes_with_env(needle: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let pids = entries.filter_map(|e| e.ok()?.file_name().into_string().ok());
+    pids.filter(|pid| pid.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|env| {
+                env.windows(needle.len())
+                    .any(|window| window == needle.as_bytes())
+            })
+        })
+        .collect()
+}

@@ -1,23 +1,28 @@
 //! `ProcessLimani`: a harbor in another process, driven over the bridge protocol.
 //! Many kit threads share one pipe; each kit thread has its own lane in the harbor.
 
+mod calls;
+pub(crate) mod handle;
+mod lanes;
+
 use std::collections::{HashMap, VecDeque};
+use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
+use std::os::fd::OwnedFd;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use conformance::{
-    FactLog, HostId, Limani, LimaniError, NewFactLog, NewOperation, NewRun, NewSnapshot, Result,
-    Revision, RunData, SummaryStats,
-};
+use conformance::{LimaniError, Result, Revision};
 use serde_json::Value;
 
 use crate::protocol::{self, Call, ErrorObject, Hello, Outcome, Reply, Request};
 use crate::{lines, wire};
+pub use handle::kill_all;
+use handle::Handle;
 
 /// How many lines of the harbor's stderr a diagnosis shows.
 const STDERR_LINES: usize = 15;
@@ -34,6 +39,8 @@ pub struct HarborCommand {
     pub start_timeout: Duration,
     /// How messages show the command, when its arguments are not for a person's eyes.
     pub label: Option<String>,
+    /// The argument that makes it a fork server (`bridge::forks`), if it can be one.
+    pub fork_server: Option<String>,
 }
 
 impl HarborCommand {
@@ -48,6 +55,7 @@ impl HarborCommand {
             call_timeout: Duration::from_secs(30),
             start_timeout: Duration::from_secs(30),
             label: None,
+            fork_server: None,
         }
     }
 
@@ -93,15 +101,21 @@ pub struct ProcessLimani {
     name: String,
     revision: Revision,
     command: HarborCommand,
-    child: Mutex<Child>,
-    stdin: Mutex<Option<ChildStdin>>,
+    process: Mutex<Handle>,
+    stdin: Mutex<Option<File>>,
     shared: Arc<Shared>,
     next_id: AtomicU64,
-    /// This harbor's number, for the lanes its kit threads hold.
-    instance: u64,
-    /// Lanes whose kit thread has ended, to be given again.
-    free_lanes: Arc<Mutex<Vec<u64>>>,
-    next_lane: AtomicU64,
+    lanes: lanes::Lanes,
+}
+
+/// A harbor process just started: its handle and the kit's ends of its stdin, stdout, stderr.
+pub(crate) struct Started {
+    pub process: Handle,
+    pub stdin: File,
+    pub stdout: File,
+    pub stderr: File,
+    /// Where it takes lane sockets, if it can.
+    pub lanes: Option<OwnedFd>,
 }
 
 impl ProcessLimani {
@@ -122,12 +136,32 @@ impl ProcessLimani {
                     format!("cannot start `{}`: {e}", command.shown()),
                 )
             })?;
-        lock(&LIVE_GROUPS).push(child.id());
-        let shared = Arc::new(Shared::default());
-        let (stdout, stderr) = (
+        let (stdin, stdout, stderr) = (
+            child.stdin.take().expect("piped stdin"),
             child.stdout.take().expect("piped stdout"),
             child.stderr.take().expect("piped stderr"),
         );
+        let started = Started {
+            process: Handle::child(child),
+            stdin: File::from(OwnedFd::from(stdin)),
+            stdout: File::from(OwnedFd::from(stdout)),
+            stderr: File::from(OwnedFd::from(stderr)),
+            lanes: None,
+        };
+        Self::handshake(command, started)
+    }
+
+    /// Reads the handshake of a process just started; on any failure the process is ended and
+    /// the error shows its stderr.
+    pub(crate) fn handshake(command: &HarborCommand, started: Started) -> Result<Self> {
+        let Started {
+            mut process,
+            stdin,
+            stdout,
+            stderr,
+            lanes,
+        } = started;
+        let shared = Arc::new(Shared::default());
         let tail = shared.clone();
         let mut stderr_reader = Some(std::thread::spawn(move || {
             let mut stderr = BufReader::new(stderr);
@@ -144,9 +178,7 @@ impl ProcessLimani {
         std::thread::spawn(move || read_replies(BufReader::new(stdout), &reader, hello_tx));
         let mut fail = |why: String| {
             // Reap the process and read its stderr to the end, so the diagnosis is whole.
-            kill_group(&child);
-            let _ = child.kill();
-            let _ = child.wait();
+            process.end();
             // (a grandchild may hold stderr open: wait a moment, not for ever)
             if let Some(reader) = stderr_reader.take() {
                 for _ in 0..20 {
@@ -192,13 +224,11 @@ impl ProcessLimani {
             name: hello.harbor,
             revision: hello.create_run,
             command: command.clone(),
-            stdin: Mutex::new(child.stdin.take()),
-            child: Mutex::new(child),
+            stdin: Mutex::new(Some(stdin)),
+            process: Mutex::new(process),
             shared,
             next_id: AtomicU64::new(1),
-            instance: INSTANCES.fetch_add(1, Ordering::Relaxed),
-            free_lanes: Arc::default(),
-            next_lane: AtomicU64::new(0),
+            lanes: lanes::Lanes::new(lanes.filter(|_| hello.lane_sockets)),
         })
     }
 
@@ -209,7 +239,7 @@ impl ProcessLimani {
 
     /// The harbor process's id.
     pub fn pid(&self) -> u32 {
-        lock(&self.child).id()
+        lock(&self.process).id()
     }
 
     /// The `create_run` revision the harbor has, from its handshake.
@@ -219,41 +249,18 @@ impl ProcessLimani {
 
     /// Kills the harbor process at once (SIGKILL), as a crash would.
     pub fn kill(&self) {
-        let mut child = lock(&self.child);
-        kill_group(&child);
-        let _ = child.kill();
-    }
-
-    /// The calling thread's lane: its own while it lives, given to another thread after it ends,
-    /// so the harbor keeps as many threads (and connections) as the kit has at once.
-    fn lane(&self) -> u64 {
-        HELD_LANES.with(|held| {
-            let mut held = held.borrow_mut();
-            held.retain(|h| h.free.strong_count() > 0);
-            if let Some(h) = held.iter().find(|h| h.instance == self.instance) {
-                return h.lane;
-            }
-            let lane = lock(&self.free_lanes)
-                .pop()
-                .unwrap_or_else(|| self.next_lane.fetch_add(1, Ordering::Relaxed));
-            held.push(LaneHold {
-                instance: self.instance,
-                lane,
-                free: Arc::downgrade(&self.free_lanes),
-                stuck: false,
-            });
-            lane
-        })
+        lock(&self.process).kill();
     }
 
     fn gone(&self, call: &str) -> LimaniError {
         let why = lock(&self.shared.gone)
             .clone()
             .unwrap_or_else(|| "the harbor process stopped answering".to_owned());
-        let status = lock(&self.child)
+        let mut process = lock(&self.process);
+        // (a process that closed its pipes is about to exit: its status completes the diagnosis)
+        process.wait_for_exit(Duration::from_millis(200));
+        let status = process
             .try_wait()
-            .ok()
-            .flatten()
             .map(|s| format!(" ({s})"))
             .unwrap_or_default();
         LimaniError::storage_message(
@@ -271,40 +278,78 @@ impl ProcessLimani {
             return Err(self.gone(method));
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let (tx, rx) = mpsc::channel();
-        lock(&self.shared.pending).insert(id, tx);
         let request = Request {
             id,
-            lane: self.lane(),
+            lane: self.lanes.lane(),
             call,
         };
-        let line = serde_json::to_string(&request)
+        let mut line = serde_json::to_string(&request)
             .map_err(|e| LimaniError::invalid(method, format!("cannot be sent: {e}")))?;
+        line.push('\n'); // one write, one line
+        let answer = match self.lanes.on_sockets() {
+            true => self.exchange(id, &line),
+            false => self.through_stdin(id, &line),
+        };
+        match answer {
+            Answered::Value(value) => Ok(value),
+            Answered::Error(error) => Err(wire::error(&request.call, &error)),
+            Answered::TimedOut => {
+                self.lanes.abandon();
+                Err(LimaniError::Timeout {
+                    call: format!("{method} (harbor process {})", self.name),
+                    after: self.command.call_timeout,
+                })
+            }
+            Answered::Gone => Err(self.gone(method)),
+        }
+    }
+
+    /// A call on the calling thread's own lane socket.
+    fn exchange(&self, id: u64, line: &str) -> Answered {
+        let why = match self
+            .lanes
+            .exchange(line.as_bytes(), self.command.call_timeout)
+        {
+            lanes::Exchanged::Reply(reply) => match protocol::read::<Reply>(&reply) {
+                Ok(reply) if reply.id == Some(id) => return Answered::from(reply.outcome),
+                Ok(reply) => format!(
+                    "the harbor answered request {:?} on the lane of request {id}",
+                    reply.id
+                ),
+                Err(e) => {
+                    let shown = conformance::toolkit::shorten(&reply, 200, 0);
+                    format!("the harbor wrote a line that is not a protocol reply ({e}): {shown}")
+                }
+            },
+            lanes::Exchanged::TimedOut => return Answered::TimedOut,
+            lanes::Exchanged::Closed(why) | lanes::Exchanged::Refused(why) => why,
+        };
+        lock(&self.shared.gone).get_or_insert(why);
+        Answered::Gone
+    }
+
+    /// A call through the harbor's stdin, answered on its stdout.
+    fn through_stdin(&self, id: u64, line: &str) -> Answered {
+        let (tx, rx) = mpsc::channel();
+        lock(&self.shared.pending).insert(id, tx);
         let written = match lock(&self.stdin).as_mut() {
-            Some(stdin) => stdin
-                .write_all(line.as_bytes())
-                .and_then(|()| stdin.write_all(b"\n"))
-                .and_then(|()| stdin.flush()),
+            Some(stdin) => stdin.write_all(line.as_bytes()),
             None => Err(std::io::Error::other("stdin closed")),
         };
         if let Err(e) = written {
             lock(&self.shared.pending).remove(&id);
             lock(&self.shared.gone)
                 .get_or_insert_with(|| format!("the harbor process closed its input: {e}"));
-            return Err(self.gone(method));
+            return Answered::Gone;
         }
         match rx.recv_timeout(self.command.call_timeout) {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(wire::error(&request.call, &error)),
+            Ok(Ok(value)) => Answered::Value(value),
+            Ok(Err(error)) => Answered::Error(error),
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 lock(&self.shared.pending).remove(&id);
-                abandon_lane(self.instance);
-                Err(LimaniError::Timeout {
-                    call: format!("{method} (harbor process {})", self.name),
-                    after: self.command.call_timeout,
-                })
+                Answered::TimedOut
             }
-            Err(mpsc::RecvTimeoutError::Disconnected) => Err(self.gone(method)),
+            Err(mpsc::RecvTimeoutError::Disconnected) => Answered::Gone,
         }
     }
 
@@ -313,39 +358,21 @@ impl ProcessLimani {
     }
 }
 
-static INSTANCES: AtomicU64 = AtomicU64::new(0);
-
-/// A lane held by a kit thread; it goes back to its harbor's free lanes when the thread ends,
-/// unless a call of it is still running in the harbor (`stuck`): then it is never given again.
-struct LaneHold {
-    instance: u64,
-    lane: u64,
-    free: std::sync::Weak<Mutex<Vec<u64>>>,
-    stuck: bool,
+/// How a call ended.
+enum Answered {
+    Value(Value),
+    Error(ErrorObject),
+    TimedOut,
+    Gone,
 }
 
-impl Drop for LaneHold {
-    fn drop(&mut self) {
-        if let (false, Some(free)) = (self.stuck, self.free.upgrade()) {
-            lock(&free).push(self.lane);
+impl From<Outcome> for Answered {
+    fn from(outcome: Outcome) -> Self {
+        match outcome {
+            Outcome::Ok(value) => Answered::Value(value),
+            Outcome::Error(error) => Answered::Error(error),
         }
     }
-}
-
-/// Gives up the calling thread's lane of `instance`, whose call timed out and still runs in the
-/// harbor: the thread's next call takes a fresh lane rather than queue behind it.
-fn abandon_lane(instance: u64) {
-    HELD_LANES.with(|held| {
-        let mut held = held.borrow_mut();
-        if let Some(i) = held.iter().position(|h| h.instance == instance) {
-            let mut hold = held.remove(i);
-            hold.stuck = true;
-        }
-    });
-}
-
-thread_local! {
-    static HELD_LANES: std::cell::RefCell<Vec<LaneHold>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Reads the handshake, then every reply, handing each to its caller.
@@ -411,162 +438,8 @@ impl Drop for ProcessLimani {
             }
         }
         drop(lock(&self.stdin).take());
-        let mut child = lock(&self.child);
-        for _ in 0..400 {
-            if matches!(child.try_wait(), Ok(Some(_))) {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        // Whatever is left of the harbor's group goes: children it started, or itself if stuck.
-        kill_group(&child);
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-}
-
-/// The process groups of the harbors alive in this process, for [`kill_all`].
-static LIVE_GROUPS: Mutex<Vec<u32>> = Mutex::new(Vec::new());
-
-/// Kills every harbor this process started and has not stopped yet, with all they started (for
-/// an interrupted run: Ctrl-C reaches no harbor, each leads a process group of its own).
-pub fn kill_all() {
-    for group in lock(&LIVE_GROUPS).drain(..) {
-        kill_pid_group(group);
-    }
-}
-
-/// SIGKILL to the harbor's whole process group (it leads its own, see `spawn`).
-fn kill_group(child: &Child) {
-    lock(&LIVE_GROUPS).retain(|&g| g != child.id());
-    kill_pid_group(child.id());
-}
-
-fn kill_pid_group(group: u32) {
-    if let Ok(group) = i32::try_from(group) {
-        // SAFETY: kill(2) has no memory effects; a negative pid names the group.
-        unsafe {
-            libc::kill(-group, libc::SIGKILL);
-        }
-    }
-}
-
-impl Limani for ProcessLimani {
-    /// Asks the harbor process to run the Logbook's own status query on `connect()`'s connection.
-    fn status_through_connect(&self, run_id: &str) -> Option<Result<Option<String>>> {
-        let answer = self.call(Call::LogbookStatus {
-            run_id: run_id.to_owned(),
-        });
-        if matches!(&answer, Ok(v) if v.get("offered") == Some(&Value::Bool(false))) {
-            return None;
-        }
-        Some(answer.and_then(|v| match v {
-            Value::Null => Ok(None),
-            Value::String(status) => Ok(Some(status)),
-            other => Err(LimaniError::invalid(
-                "logbook_status result",
-                format!("expected a status or no row, got {other}"),
-            )),
-        }))
-    }
-
-    /// SIGKILL, as a crash would.
-    fn crash(&self) -> bool {
-        self.kill();
-        true
-    }
-    fn connect(&self) -> Result<()> {
-        self.unit(Call::Connect {})
-    }
-    fn disconnect(&self) -> Result<()> {
-        self.unit(Call::Disconnect {})
-    }
-    fn init_db(&self) -> Result<()> {
-        self.unit(Call::InitDb {})
-    }
-    fn create_run(&self, run: &NewRun) -> Result<String> {
-        let value = self.call(Call::CreateRun { run: run.clone() })?;
-        match value {
-            Value::String(id) => Ok(id),
-            Value::Null => Ok(String::new()),
-            other => Err(LimaniError::invalid(
-                "create_run result",
-                format!("expected the run id, got {other}"),
-            )),
-        }
-    }
-    fn start_update_run(&self, run_id: &str, status: &str) -> Result<()> {
-        self.unit(Call::StartUpdateRun {
-            run_id: run_id.to_owned(),
-            status: status.to_owned(),
-        })
-    }
-    fn end_run_update(
-        &self,
-        run_id: &str,
-        end_time: f64,
-        status: &str,
-        summary: &conformance::Json,
-    ) -> Result<()> {
-        self.unit(Call::EndRunUpdate {
-            run_id: run_id.to_owned(),
-            end_time,
-            status: status.to_owned(),
-            summary: summary.clone(),
-        })
-    }
-    fn get_or_create_host(&self, run_id: &str, host_name: &str) -> Result<HostId> {
-        let value = self.call(Call::GetOrCreateHost {
-            run_id: run_id.to_owned(),
-            host_name: host_name.to_owned(),
-        })?;
-        value.as_i64().ok_or_else(|| {
-            LimaniError::invalid(
-                "get_or_create_host result",
-                format!("expected an integer host id, got {value}"),
-            )
-        })
-    }
-    fn insert_operation(&self, operation: &NewOperation) -> Result<()> {
-        self.unit(Call::InsertOperation {
-            operation: operation.clone(),
-        })
-    }
-    fn insert_snapshot(&self, snapshot: &NewSnapshot) -> Result<()> {
-        self.unit(Call::InsertSnapshot {
-            snapshot: snapshot.clone(),
-        })
-    }
-    fn insert_fact_log(&self, fact_log: &NewFactLog) -> Result<()> {
-        self.unit(Call::InsertFactLog {
-            fact_log: fact_log.clone(),
-        })
-    }
-    fn get_facts_for_timespan(
-        &self,
-        run_id: &str,
-        start_time: f64,
-        end_time: f64,
-    ) -> Result<Vec<FactLog>> {
-        let call = Call::GetFactsForTimespan {
-            run_id: run_id.to_owned(),
-            start_time,
-            end_time,
-        };
-        wire::fact_rows("get_facts_for_timespan", &self.call(call)?)
-    }
-    fn get_run_summary_stats(&self, run_id: &str) -> Result<SummaryStats> {
-        let call = Call::GetRunSummaryStats {
-            run_id: run_id.to_owned(),
-        };
-        wire::summary("get_run_summary_stats", self.call(call)?)
-    }
-    fn get_run_data(&self, run_id: &str) -> Result<Option<RunData>> {
-        match self.call(Call::GetRunData {
-            run_id: run_id.to_owned(),
-        })? {
-            Value::Null => Ok(None),
-            rows => conformance::rows::from_rows(&rows).map(Some),
-        }
+        let mut process = lock(&self.process);
+        process.wait_for_exit(Duration::from_secs(2));
+        process.end();
     }
 }

@@ -1,0 +1,211 @@
+//! Lanes: each kit thread's calls go to one thread of the harbor, as the Logbook's threads do.
+//! A harbor that takes lane sockets gets one per lane: the kit thread writes its request and
+//! reads the reply there itself, with no thread in between on either side.
+
+use std::io::{BufReader, Write};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use super::lock;
+use crate::fds::{send_fds, socket_pair};
+use crate::lines;
+
+/// The kit's end of one lane's socket.
+struct LaneSocket {
+    reader: BufReader<UnixStream>,
+    writer: UnixStream,
+    /// The read timeout set on it.
+    timeout: Duration,
+}
+
+/// How long a kit thread watches for a reply before it sleeps: a quick call's reply comes
+/// sooner than a sleeping thread wakes (tens of microseconds on a virtual machine).
+const SPIN: Duration = Duration::from_micros(200);
+
+/// Watches `socket` for up to [`SPIN`] until it can be read; the read that follows blocks.
+fn spin_until_readable(socket: &UnixStream) {
+    let started = std::time::Instant::now();
+    let mut watched = libc::pollfd {
+        fd: socket.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    while started.elapsed() < SPIN {
+        // SAFETY: poll(2) on one pollfd this function owns, with no wait.
+        if unsafe { libc::poll(&mut watched, 1, 0) } != 0 {
+            return;
+        }
+        std::hint::spin_loop();
+    }
+}
+
+/// What one exchange on a lane socket gave.
+pub(super) enum Exchanged {
+    /// The reply line.
+    Reply(String),
+    /// No reply within the time given.
+    TimedOut,
+    /// The socket closed or failed: the harbor is gone, or closed its end.
+    Closed(String),
+    /// A line the kit refuses (too long, not UTF-8).
+    Refused(String),
+}
+
+type Free = Mutex<Vec<(u64, Option<LaneSocket>)>>;
+
+static INSTANCES: AtomicU64 = AtomicU64::new(0);
+
+/// The lanes of one harbor process.
+pub(super) struct Lanes {
+    /// This harbor's number, for the lanes its kit threads hold.
+    instance: u64,
+    /// Lanes whose kit thread has ended, to be given again (with their sockets).
+    free: Arc<Free>,
+    next: AtomicU64,
+    /// Where the harbor takes lane sockets, if it does.
+    sockets: Option<OwnedFd>,
+}
+
+impl Lanes {
+    pub(super) fn new(sockets: Option<OwnedFd>) -> Self {
+        Lanes {
+            instance: INSTANCES.fetch_add(1, Ordering::Relaxed),
+            free: Arc::default(),
+            next: AtomicU64::new(0),
+            sockets,
+        }
+    }
+
+    /// Whether calls go on lane sockets.
+    pub(super) fn on_sockets(&self) -> bool {
+        self.sockets.is_some()
+    }
+
+    /// The calling thread's lane: its own while it lives, given to another thread after it ends,
+    /// so the harbor keeps as many threads (and connections) as the kit has at once.
+    pub(super) fn lane(&self) -> u64 {
+        self.with_hold(|hold| hold.lane)
+    }
+
+    /// Sends `line` on the calling thread's lane socket and reads the reply (lane sockets only).
+    pub(super) fn exchange(&self, line: &[u8], limit: Duration) -> Exchanged {
+        let Some(sockets) = &self.sockets else {
+            return Exchanged::Closed("the harbor takes no lane sockets".to_owned());
+        };
+        self.with_hold(|hold| {
+            if hold.socket.is_none() {
+                match open_socket(sockets, hold.lane) {
+                    Ok(socket) => hold.socket = Some(socket),
+                    Err(e) => return Exchanged::Closed(format!("no lane socket: {e}")),
+                }
+            }
+            let socket = hold.socket.as_mut().expect("opened above");
+            if let Err(e) = socket.writer.write_all(line) {
+                return Exchanged::Closed(format!("the harbor closed its lane: {e}"));
+            }
+            if socket.timeout != limit {
+                let _ = (socket.writer).set_read_timeout(Some(limit.max(Duration::from_millis(1))));
+                socket.timeout = limit;
+            }
+            if socket.reader.buffer().is_empty() {
+                spin_until_readable(&socket.writer);
+            }
+            match lines::read_protocol_line(&mut socket.reader, lines::PROTOCOL_LINE_CAP) {
+                Ok(Some(Ok(reply))) => Exchanged::Reply(reply),
+                Ok(Some(Err(why))) => Exchanged::Refused(why),
+                Ok(None) => Exchanged::Closed("the harbor process exited".to_owned()),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    Exchanged::TimedOut
+                }
+                Err(e) => Exchanged::Closed(format!("its lane failed: {e}")),
+            }
+        })
+    }
+
+    /// Runs `f` on the calling thread's hold of a lane of this harbor, taken first if need be:
+    /// its own while it lives, given to another thread after it ends, so the harbor keeps as
+    /// many threads (and connections) as the kit has at once.
+    fn with_hold<T>(&self, f: impl FnOnce(&mut LaneHold) -> T) -> T {
+        HELD_LANES.with(|held| {
+            let mut held = held.borrow_mut();
+            held.retain(|h| h.free.strong_count() > 0);
+            let at = match held.iter().position(|h| h.instance == self.instance) {
+                Some(at) => at,
+                None => {
+                    let (lane, socket) = lock(&self.free)
+                        .pop()
+                        .unwrap_or_else(|| (self.next.fetch_add(1, Ordering::Relaxed), None));
+                    held.push(LaneHold {
+                        instance: self.instance,
+                        lane,
+                        socket,
+                        free: Arc::downgrade(&self.free),
+                        stuck: false,
+                    });
+                    held.len() - 1
+                }
+            };
+            f(&mut held[at])
+        })
+    }
+
+    /// Gives up the calling thread's lane, whose call timed out and still runs in the harbor:
+    /// the thread's next call takes a fresh lane rather than queue behind it.
+    pub(super) fn abandon(&self) {
+        HELD_LANES.with(|held| {
+            let mut held = held.borrow_mut();
+            if let Some(i) = held.iter().position(|h| h.instance == self.instance) {
+                let mut hold = held.remove(i);
+                hold.stuck = true; // (its socket closes with it: the late reply finds no reader)
+            }
+        });
+    }
+}
+
+/// A lane held by a kit thread; it goes back to its harbor's free lanes when the thread ends,
+/// unless a call of it is still running in the harbor (`stuck`): then it is never given again.
+struct LaneHold {
+    instance: u64,
+    lane: u64,
+    socket: Option<LaneSocket>,
+    free: Weak<Free>,
+    stuck: bool,
+}
+
+impl Drop for LaneHold {
+    fn drop(&mut self) {
+        if let (false, Some(free)) = (self.stuck, self.free.upgrade()) {
+            lock(&free).push((self.lane, self.socket.take()));
+        }
+    }
+}
+
+/// A new socket for `lane`, its other end sent to the harbor.
+fn open_socket(sockets: &OwnedFd, lane: u64) -> std::io::Result<LaneSocket> {
+    let (ours, theirs) = socket_pair(libc::SOCK_STREAM)?;
+    send_fds(
+        sockets.as_raw_fd(),
+        lane.to_string().as_bytes(),
+        &[theirs.as_raw_fd()],
+    )?;
+    drop(theirs);
+    let writer = UnixStream::from(ours);
+    let reader = BufReader::new(writer.try_clone()?);
+    Ok(LaneSocket {
+        reader,
+        writer,
+        timeout: Duration::ZERO,
+    })
+}
+
+thread_local! {
+    static HELD_LANES: std::cell::RefCell<Vec<LaneHold>> = const { std::cell::RefCell::new(Vec::new()) };
+}
