@@ -17,6 +17,7 @@ use serde_json::Value;
 use crate::fds::{pipe, send_fds, socket_pair};
 use crate::process::handle::{self, Exits, Handle};
 use crate::process::{HarborCommand, ProcessLimani, Started};
+use crate::sync::lock;
 
 /// Starts the harbors of one command, forked from its fork server where it has one.
 pub struct Launcher {
@@ -104,14 +105,14 @@ impl ForkServer {
     }
 
     fn answer(&self, limit: Duration) -> Option<Value> {
-        let answers = self.forking.lock().unwrap_or_else(|p| p.into_inner());
+        let answers = lock(&self.forking);
         answers.recv_timeout(limit).ok()
     }
 
     /// A forked harbor process, the kit's ends of its pipes and of the socket that takes its
     /// lanes; None if the server cannot.
     fn fork(&self) -> Option<(u32, [File; 3], OwnedFd)> {
-        let answers = self.forking.lock().unwrap_or_else(|p| p.into_inner());
+        let answers = lock(&self.forking);
         let (stdin_read, stdin_write) = pipe().ok()?;
         let (stdout_read, stdout_write) = pipe().ok()?;
         let (stderr_read, stderr_write) = pipe().ok()?;
@@ -139,7 +140,7 @@ impl Drop for ForkServer {
         unsafe {
             libc::shutdown(self.control.as_raw_fd(), libc::SHUT_RDWR);
         }
-        let mut process = self.process.lock().unwrap_or_else(|p| p.into_inner());
+        let mut process = lock(&self.process);
         for _ in 0..400 {
             if matches!(process.try_wait(), Ok(Some(_))) {
                 break;

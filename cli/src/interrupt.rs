@@ -2,7 +2,12 @@
 //! (each in a process group of its own, which the terminal's Ctrl-C does not reach), then the
 //! stores and servers registered here. A second signal forces the exit at once.
 
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
+
+/// Set once a signal has come: the run ends as interrupted, whatever it was doing.
+static INTERRUPTED_RUN: AtomicBool = AtomicBool::new(false);
 
 /// What an interrupted run removes, in the order registered (stores before their servers).
 type Teardown = Box<dyn Fn() + Send>;
@@ -17,6 +22,15 @@ pub fn on_interrupt(teardown: impl Fn() + Send + 'static) {
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .push(Box::new(teardown));
+}
+
+/// `status`, unless a signal came: then the teardown under way ends the process (with
+/// [`INTERRUPTED`]) and this never returns.
+pub fn unless_interrupted(status: ExitCode) -> ExitCode {
+    while INTERRUPTED_RUN.load(Ordering::SeqCst) {
+        std::thread::park();
+    }
+    status
 }
 
 /// A line on stderr that cannot panic: stderr may be a closed pipe by now.
@@ -57,6 +71,7 @@ pub fn install() {
                 std::process::exit(i32::from(INTERRUPTED));
             }
             forced = true;
+            INTERRUPTED_RUN.store(true, Ordering::SeqCst);
             say("limani: interrupted: removing what this run started (again to stop at once)");
             std::thread::spawn(|| {
                 bridge::process::kill_all();

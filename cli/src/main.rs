@@ -15,6 +15,7 @@ mod sqlite_target;
 mod start_failure;
 mod target;
 mod targets;
+mod usage_error;
 
 use std::process::ExitCode;
 
@@ -22,6 +23,13 @@ use args::Command;
 
 fn main() -> ExitCode {
     interrupt::install();
+    let status = run();
+    // An interrupted run ends as interrupted, even when its work ended first (a server the
+    // teardown stopped looks lost to the run): the teardown's own exit follows.
+    interrupt::unless_interrupted(status)
+}
+
+fn run() -> ExitCode {
     if let Err(message) = conformance::property::Settings::from_env() {
         eprintln!("limani: {message}");
         return ExitCode::from(2);
@@ -34,7 +42,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("{}", args::error_text(&e, &argv));
+            eprintln!("{}", usage_error::error_text(&e, &argv));
             ExitCode::from(2)
         }
         Ok(Command::Checks { markdown, json }) => {

@@ -28,4 +28,4 @@ pub use limani_contract::AsyncLimani;
 #[cfg(feature = "tokio")]
 pub use suite::{harness_async, run_all_async};
 #[cfg(feature = "tokio")]
-pub use toolkit::tasks::Yielding;
+pub use toolkit::yielding::Yielding;

@@ -101,7 +101,7 @@ fn pulled(image: &str) -> bool {
 
 /// `ci/postgres-image.sh`: a Debian root by debootstrap, PostgreSQL 15 from Debian's packages.
 fn build_kit_image() -> Result<(), String> {
-    let root = crate::postgres::server::is_root();
+    let root = crate::postgres::cluster::is_root();
     let has_debootstrap = Command::new("sh")
         .args(["-c", "command -v debootstrap"])
         .stdout(Stdio::null())

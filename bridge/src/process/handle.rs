@@ -7,7 +7,7 @@ use std::process::{Child, ExitStatus};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use super::lock;
+use crate::sync::lock;
 
 /// The exits of the fork server's children, as it reports them.
 #[derive(Default)]

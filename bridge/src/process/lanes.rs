@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use super::lock;
 use crate::fds::{send_fds, socket_pair};
 use crate::lines;
+use crate::sync::lock;
 
 /// The kit's end of one lane's socket.
 struct LaneSocket {

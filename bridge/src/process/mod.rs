@@ -4,25 +4,27 @@
 mod calls;
 pub(crate) mod handle;
 mod lanes;
+mod replies;
 
-use std::collections::{HashMap, VecDeque};
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::os::fd::OwnedFd;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, Mutex, MutexGuard};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use conformance::{LimaniError, Result, Revision};
 use serde_json::Value;
 
 use crate::protocol::{self, Call, ErrorObject, Hello, Outcome, Reply, Request};
+use crate::sync::lock;
 use crate::{lines, wire};
 pub use handle::kill_all;
 use handle::Handle;
+use replies::{read_replies, Shared};
 
 /// How many lines of the harbor's stderr a diagnosis shows.
 const STDERR_LINES: usize = 15;
@@ -68,31 +70,6 @@ impl HarborCommand {
             .chain(self.args.iter().cloned())
             .collect::<Vec<_>>()
             .join(" ")
-    }
-}
-
-type Answer = std::result::Result<Value, ErrorObject>;
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// What the reader thread and the callers share.
-#[derive(Default)]
-struct Shared {
-    pending: Mutex<HashMap<u64, mpsc::Sender<Answer>>>,
-    /// Why the harbor can no longer answer, once it cannot.
-    gone: Mutex<Option<String>>,
-    stderr: Mutex<VecDeque<String>>,
-}
-
-impl Shared {
-    fn stderr_tail(&self) -> String {
-        let lines = lock(&self.stderr);
-        match lines.is_empty() {
-            true => "(nothing on stderr)".to_owned(),
-            false => lines.iter().cloned().collect::<Vec<_>>().join("\n"),
-        }
     }
 }
 
@@ -373,53 +350,6 @@ impl From<Outcome> for Answered {
             Outcome::Error(error) => Answered::Error(error),
         }
     }
-}
-
-/// Reads the handshake, then every reply, handing each to its caller.
-fn read_replies(mut stdout: impl BufRead, shared: &Shared, hello: mpsc::Sender<Hello>) {
-    let mut next = || lines::protocol_line(&mut stdout, lines::PROTOCOL_LINE_CAP);
-    match next() {
-        Some(Ok(first)) => match protocol::read::<Hello>(&first) {
-            Ok(value) => drop(hello.send(value)),
-            Err(e) => {
-                let shown = conformance::toolkit::shorten(&first, 200, 0);
-                *lock(&shared.gone) = Some(format!(
-                    "its first line was not a JSON handshake ({e}): {shown}"
-                ))
-            }
-        },
-        Some(Err(why)) => *lock(&shared.gone) = Some(why),
-        None => {}
-    }
-    drop(hello); // the caller stops waiting for a handshake now
-    while let Some(line) = next() {
-        let line = match line {
-            Ok(line) => line,
-            Err(why) => {
-                *lock(&shared.gone) = Some(why);
-                break;
-            }
-        };
-        let reply: Reply = match protocol::read(&line) {
-            Ok(reply) => reply,
-            Err(e) => {
-                let shown = conformance::toolkit::shorten(&line, 200, 0);
-                *lock(&shared.gone) = Some(format!(
-                    "the harbor wrote a line that is not a protocol reply ({e}): {shown}"
-                ));
-                break;
-            }
-        };
-        let Some(caller) = reply.id.and_then(|id| lock(&shared.pending).remove(&id)) else {
-            continue;
-        };
-        let _ = caller.send(match reply.outcome {
-            Outcome::Ok(value) => Ok(value),
-            Outcome::Error(error) => Err(error),
-        });
-    }
-    lock(&shared.gone).get_or_insert_with(|| "the harbor process exited".to_owned());
-    lock(&shared.pending).clear();
 }
 
 impl Drop for ProcessLimani {

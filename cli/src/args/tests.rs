@@ -1,6 +1,7 @@
 //! The command line as clap reads it: flags, errors, what each command gets.
 
 use super::*;
+use crate::usage_error::error_text;
 
 fn argv(args: &[&str]) -> Vec<String> {
     args.iter().map(|a| (*a).to_owned()).collect()

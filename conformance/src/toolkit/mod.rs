@@ -14,6 +14,8 @@ pub mod settings;
 #[cfg(feature = "tokio")]
 pub mod tasks;
 pub mod twin;
+#[cfg(feature = "tokio")]
+pub mod yielding;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

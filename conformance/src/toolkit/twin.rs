@@ -6,21 +6,18 @@ use std::sync::Mutex;
 use limani_contract::Exact;
 use serde::Serialize;
 
-use crate::show::to_exact;
-
-use crate::json::Json;
-
 use super::failure::{Disagreement, Failure, Verdict};
 use super::outcome::{outcome, outcomes_agree};
 use super::renaming::{content, rename_facts, rename_run_data, shown, Kind, Renaming, NO_MODEL_ID};
 use crate::error::Result;
+use crate::json::Json;
 use crate::limani::Limani;
-use crate::model::Rule;
-use crate::model::{rules, MemoryLimani};
+use crate::model::{rules, MemoryLimani, Rule};
 use crate::records::{
     FactLog, HostId, NewFactLog, NewOperation, NewRun, NewSnapshot, OperationRecord, RunData,
     SnapshotRecord,
 };
+use crate::show::to_exact;
 
 /// A harbor under test beside the model.
 pub struct Twin<'a> {

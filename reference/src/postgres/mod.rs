@@ -3,6 +3,7 @@
 //! [`AsyncPostgresLimani`] is the same harbor on tokio-postgres.
 
 mod asynchronous;
+pub(crate) mod cluster;
 mod read;
 pub mod server;
 mod sql;
