@@ -7,7 +7,7 @@
 use std::fs::File;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
@@ -15,7 +15,7 @@ use conformance::Result;
 use serde_json::Value;
 
 use crate::fds::{pipe, send_fds, socket_pair};
-use crate::process::handle::{self, Exits, Handle};
+use crate::process::handle::{Exits, Handle};
 use crate::process::{HarborCommand, ProcessLimani, Started};
 use crate::sync::lock;
 
@@ -69,7 +69,7 @@ struct ForkServer {
     /// One fork at a time: a request, then its answer.
     forking: Mutex<mpsc::Receiver<Value>>,
     exits: Arc<Exits>,
-    process: Mutex<Child>,
+    process: Mutex<Handle>,
 }
 
 impl ForkServer {
@@ -84,7 +84,6 @@ impl ForkServer {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()?;
-        handle::register_group(child.id());
         let control = Arc::new(kit_end);
         let exits = Arc::new(Exits::default());
         let (answers, forking) = mpsc::channel();
@@ -94,7 +93,7 @@ impl ForkServer {
             control,
             forking: Mutex::new(forking),
             exits,
-            process: Mutex::new(child),
+            process: Mutex::new(Handle::child(child)),
         };
         // Its first message says it has imported the harbor and waits for requests.
         let hello = server.answer(command.start_timeout);
@@ -141,15 +140,8 @@ impl Drop for ForkServer {
             libc::shutdown(self.control.as_raw_fd(), libc::SHUT_RDWR);
         }
         let mut process = lock(&self.process);
-        for _ in 0..400 {
-            if matches!(process.try_wait(), Ok(Some(_))) {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        handle::kill_group(process.id());
-        let _ = process.kill();
-        let _ = process.wait();
+        process.wait_for_exit(Duration::from_secs(2));
+        process.end();
     }
 }
 

@@ -144,13 +144,8 @@ pub fn kill_all() {
     }
 }
 
-/// Counts a process group as the kit's to kill on an interrupt (the fork server's own).
-pub(crate) fn register_group(group: u32) {
-    lock(&LIVE_GROUPS).push(group);
-}
-
 /// SIGKILL to a whole process group, which then is no longer the kit's.
-pub(crate) fn kill_group(group: u32) {
+fn kill_group(group: u32) {
     lock(&LIVE_GROUPS).retain(|&g| g != group);
     kill_pid_group(group);
 }

@@ -14,7 +14,9 @@ use testcontainers::runners::SyncRunner;
 #[cfg(feature = "containers")]
 use testcontainers::{Container, GenericImage, ImageExt};
 
-use super::cluster::{random_password, LocalCluster};
+#[cfg(feature = "containers")]
+use super::cluster::random_password;
+use super::cluster::LocalCluster;
 
 /// How long a new server may take to accept queries.
 const PATIENCE: Duration = Duration::from_secs(60);
