@@ -1,13 +1,17 @@
-//! Serving any harbor over the bridge protocol (`limani serve`): one thread per lane,
-//! replies written as they are ready.
+//! Serving any harbor over the bridge protocol (`limani serve`): a call that finds no other call
+//! running is answered at once by the reading thread; the others on a thread per lane, replies
+//! written as they are ready.
 
 use std::collections::HashMap;
-use std::io::{BufRead, Write};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::fd::{AsFd, AsRawFd, RawFd};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
 use conformance::{Limani, LimaniError, Result, Revision};
 use serde_json::{json, Value};
 
+use crate::fds::spin_until_readable;
 use crate::protocol::{self, Call, Hello, Outcome, Reply, Request, Summary};
 use crate::wire;
 
@@ -87,12 +91,39 @@ fn send<W: Write>(out: &Mutex<W>, message: &impl serde::Serialize) -> std::io::R
     out.flush()
 }
 
+/// Serves `harbor` on this process's stdin and stdout until `shutdown` or the end of stdin,
+/// watching stdin a moment before each read sleeps (a client's next call comes soon).
+pub fn serve_stdio(harbor: Arc<dyn Limani>, name: &str, revision: Revision) -> std::io::Result<()> {
+    let stdin = std::io::stdin().as_fd().try_clone_to_owned()?;
+    let fd = stdin.as_raw_fd();
+    let input = BufReader::with_capacity(1 << 16, std::fs::File::from(stdin));
+    serve_on(harbor, name, revision, input, Some(fd), std::io::stdout())
+}
+
 /// Serves `harbor` until `shutdown` or the end of input.
 pub fn serve(
     harbor: Arc<dyn Limani>,
     name: &str,
     revision: Revision,
-    input: impl BufRead,
+    input: impl Read,
+    output: impl Write + Send + 'static,
+) -> std::io::Result<()> {
+    serve_on(harbor, name, revision, BufReader::new(input), None, output)
+}
+
+/// The lanes that have a thread of their own, and how many calls those threads hold.
+struct Lanes {
+    threads: HashMap<u64, mpsc::Sender<Request>>,
+    /// Calls handed to a lane thread and not answered yet.
+    busy: Arc<AtomicUsize>,
+}
+
+fn serve_on<R: Read>(
+    harbor: Arc<dyn Limani>,
+    name: &str,
+    revision: Revision,
+    mut input: BufReader<R>,
+    watch: Option<RawFd>,
     output: impl Write + Send + 'static,
 ) -> std::io::Result<()> {
     let output = Arc::new(Mutex::new(output));
@@ -104,13 +135,23 @@ pub fn serve(
         lane_sockets: false,
     };
     send(&output, &hello)?;
-    let mut lanes: HashMap<u64, mpsc::Sender<Request>> = HashMap::new();
-    for line in input.lines() {
-        let line = line?;
+    let mut lanes = Lanes {
+        threads: HashMap::new(),
+        busy: Arc::new(AtomicUsize::new(0)),
+    };
+    let mut line = String::new();
+    loop {
+        if let (Some(fd), true) = (watch, input.buffer().is_empty()) {
+            spin_until_readable(fd);
+        }
+        line.clear();
+        if input.read_line(&mut line)? == 0 {
+            break;
+        }
         if line.trim().is_empty() {
             continue;
         }
-        let request: Request = match protocol::read_request(&line) {
+        let request: Request = match protocol::read_request(line.trim_end()) {
             Ok(request) => request,
             Err((id, e)) => {
                 let error =
@@ -123,20 +164,45 @@ pub fn serve(
             send(&output, &reply(Some(request.id), Ok(Value::Null)))?;
             break;
         }
-        let jobs = lanes.entry(request.lane).or_insert_with(|| {
+        // No call running anywhere: this one runs here, at once (every earlier call of its lane
+        // has been answered, so the lane's order holds). Else on its lane's thread.
+        if lanes.busy.load(Ordering::Acquire) == 0 {
+            let answer = reply(Some(request.id), dispatch(harbor.as_ref(), request.call));
+            send(&output, &answer)?;
+            continue;
+        }
+        lanes.hand_over(request, &harbor, &output);
+    }
+    Ok(())
+}
+
+impl Lanes {
+    /// Gives `request` to its lane's thread (started on the lane's first such call).
+    fn hand_over<W: Write + Send + 'static>(
+        &mut self,
+        request: Request,
+        harbor: &Arc<dyn Limani>,
+        output: &Arc<Mutex<W>>,
+    ) {
+        let busy = self.busy.clone();
+        let jobs = self.threads.entry(request.lane).or_insert_with(|| {
             let (tx, rx) = mpsc::channel::<Request>();
-            let (harbor, output) = (harbor.clone(), output.clone());
+            let (harbor, output, busy) = (harbor.clone(), output.clone(), busy.clone());
             std::thread::spawn(move || {
                 for request in rx {
                     let answer = reply(Some(request.id), dispatch(harbor.as_ref(), request.call));
-                    if send(&output, &answer).is_err() {
+                    let sent = send(&output, &answer);
+                    busy.fetch_sub(1, Ordering::AcqRel);
+                    if sent.is_err() {
                         return;
                     }
                 }
             });
             tx
         });
-        let _ = jobs.send(request);
+        busy.fetch_add(1, Ordering::AcqRel);
+        if jobs.send(request).is_err() {
+            busy.fetch_sub(1, Ordering::AcqRel);
+        }
     }
-    Ok(())
 }

@@ -66,9 +66,10 @@ enum Sub {
     },
     /// Serve a built-in harbor over the bridge protocol on stdin/stdout
     Serve {
-        /// sqlite::memory: or sqlite:PATH
+        /// sqlite::memory:, sqlite:PATH, postgres://URL or postgres-async://URL (default:
+        /// $LIMANI_SERVE_TARGET, so that a password stays off the command line)
         #[arg(value_parser = target)]
-        target: Target,
+        target: Option<Target>,
     },
     /// Run the Logbook's workload against each target, interleaved: operations/s, p50/p99 per method
     #[command(after_help = TARGETS)]
@@ -333,14 +334,11 @@ pub fn parse(argv: &[String]) -> Result<Command, clap::Error> {
             new_run_id,
             certify: harbor.on_store(),
         },
-        Sub::Serve { target } => match target {
-            t @ (Target::SqliteMemory | Target::SqliteFile(_)) => Command::Serve(t),
-            _ => {
+        Sub::Serve { target } => match served(target) {
+            Ok(t) => Command::Serve(t),
+            Err(message) => {
                 let mut cmd = <Cli as clap::CommandFactory>::command();
-                return Err(cmd.error(
-                    clap::error::ErrorKind::InvalidValue,
-                    "serve takes a built-in harbor: sqlite::memory: or sqlite:PATH",
-                ));
+                return Err(cmd.error(clap::error::ErrorKind::InvalidValue, message));
             }
         },
         Sub::Checks { markdown, json } => Command::Checks { markdown, json },
@@ -375,3 +373,23 @@ pub fn parse(argv: &[String]) -> Result<Command, clap::Error> {
 #[cfg(test)]
 #[path = "args/tests.rs"]
 mod tests;
+
+/// What `limani serve` serves: the target given, else `$LIMANI_SERVE_TARGET`; a built-in
+/// harbor on a store that outlives the command (or in memory).
+fn served(given: Option<Target>) -> Result<Target, String> {
+    let target = match given {
+        Some(t) => t,
+        None => match std::env::var("LIMANI_SERVE_TARGET") {
+            Ok(text) => target(&text).map_err(|e| format!("$LIMANI_SERVE_TARGET: {e}"))?,
+            Err(_) => return Err("serve takes a target, or $LIMANI_SERVE_TARGET".to_owned()),
+        },
+    };
+    match &target {
+        Target::SqliteMemory | Target::SqliteFile(_) => Ok(target),
+        Target::Postgres(url) | Target::PostgresAsync(url) if url.contains("://") => Ok(target),
+        _ => Err(format!(
+            "serve takes a built-in harbor on a store: sqlite::memory:, sqlite:PATH, \
+             postgres://URL or postgres-async://URL, not {target}"
+        )),
+    }
+}

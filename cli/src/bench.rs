@@ -20,7 +20,9 @@ const ROUND: usize = 100;
 /// What one target took, call by call.
 struct Timings {
     target: String,
-    harbor: crate::targets::Opened,
+    /// The harbor, closed before the workload runs in the harbor's own process (so that the
+    /// store and the machine are that process's alone).
+    harbor: Option<crate::targets::Opened>,
     run_id: String,
     calls: BTreeMap<&'static str, Vec<Duration>>,
     operations: usize,
@@ -37,8 +39,11 @@ impl Timings {
         method: &'static str,
         call: impl FnOnce(&dyn Limani) -> conformance::Result<T>,
     ) -> Result<T, String> {
+        let Some(opened) = &self.harbor else {
+            return Err(format!("{}: {method}: the harbor is closed", self.target));
+        };
         let started = Instant::now();
-        let result = call(self.harbor.harbor.as_ref());
+        let result = call(opened.harbor.as_ref());
         let took = started.elapsed();
         self.busy += took;
         self.calls.entry(method).or_default().push(took);
@@ -92,7 +97,7 @@ pub fn run(targets: &[Certify], operations: usize, json: Option<&Path>) -> ExitC
             .map_or(0, |d| d.as_nanos());
         let mut timings = Timings {
             target: c.target.to_string(),
-            harbor: opened,
+            harbor: Some(opened),
             run_id: format!("bench-{nonce:x}"),
             calls: BTreeMap::new(),
             operations: 0,
@@ -126,6 +131,9 @@ pub fn run(targets: &[Certify], operations: usize, json: Option<&Path>) -> ExitC
             eprintln!("limani: {message}");
             return ExitCode::from(1);
         }
+    }
+    for timings in &mut all {
+        drop(timings.harbor.take());
     }
     for timings in &mut all {
         if let Err(message) = timings.in_its_own_process() {

@@ -33,6 +33,12 @@ pub(crate) fn harbor_command(c: &Certify) -> Result<Option<HarborCommand>, Strin
         Target::Exec(line) => Ok(HarborCommand::new("sh", ["-c", line.as_str()])),
     }
     .map_err(|e| format!("cannot prepare the Python bridge: {e}"))?;
+    // The kit's own plugins (`entry-point:limani-sqlite`, ...) serve with this very program.
+    if std::env::var_os("LIMANI_BIN").is_none() {
+        if let Ok(program) = std::env::current_exe() {
+            (command.env).push(("LIMANI_BIN".to_owned(), program.display().to_string()));
+        }
+    }
     timed(&mut command, c);
     Ok(Some(command))
 }

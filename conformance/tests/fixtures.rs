@@ -198,3 +198,108 @@ fn a_synthetic_session_is_marked_and_replays() {
     let replay = fixtures::replay(&recording, &MemoryLimani::new(), "");
     assert!(replay.passed(), "{}", replay.to_text());
 }
+
+/// The threads each call of a replay ran on, by method (a harbor of the model's answers).
+#[derive(Default)]
+struct Threads {
+    model: MemoryLimani,
+    seen: std::sync::Mutex<Vec<(&'static str, std::thread::ThreadId)>>,
+}
+
+impl Threads {
+    fn saw(&self, method: &'static str) {
+        let id = std::thread::current().id();
+        self.seen.lock().unwrap().push((method, id));
+    }
+    fn of(&self, methods: &[&str]) -> std::collections::HashSet<std::thread::ThreadId> {
+        let seen = self.seen.lock().unwrap();
+        seen.iter()
+            .filter(|(m, _)| methods.contains(m))
+            .map(|(_, t)| *t)
+            .collect()
+    }
+}
+
+impl Limani for Threads {
+    fn connect(&self) -> Result<()> {
+        self.saw("connect");
+        self.model.connect()
+    }
+    fn disconnect(&self) -> Result<()> {
+        self.saw("disconnect");
+        self.model.disconnect()
+    }
+    fn init_db(&self) -> Result<()> {
+        self.saw("init_db");
+        self.model.init_db()
+    }
+    fn create_run(&self, run: &NewRun) -> Result<String> {
+        self.saw("create_run");
+        self.model.create_run(run)
+    }
+    fn start_update_run(&self, run_id: &str, status: &str) -> Result<()> {
+        self.saw("start_update_run");
+        self.model.start_update_run(run_id, status)
+    }
+    fn end_run_update(&self, run_id: &str, end: f64, status: &str, summary: &Json) -> Result<()> {
+        self.saw("end_run_update");
+        self.model.end_run_update(run_id, end, status, summary)
+    }
+    fn get_or_create_host(&self, run_id: &str, name: &str) -> Result<HostId> {
+        self.saw("get_or_create_host");
+        self.model.get_or_create_host(run_id, name)
+    }
+    fn insert_operation(&self, op: &NewOperation) -> Result<()> {
+        self.saw("insert_operation");
+        self.model.insert_operation(op)
+    }
+    fn insert_snapshot(&self, snapshot: &NewSnapshot) -> Result<()> {
+        self.saw("insert_snapshot");
+        self.model.insert_snapshot(snapshot)
+    }
+    fn insert_fact_log(&self, fact: &NewFactLog) -> Result<()> {
+        self.saw("insert_fact_log");
+        self.model.insert_fact_log(fact)
+    }
+    fn get_facts_for_timespan(&self, run_id: &str, start: f64, end: f64) -> Result<Vec<FactLog>> {
+        self.saw("get_facts_for_timespan");
+        self.model.get_facts_for_timespan(run_id, start, end)
+    }
+    fn get_run_summary_stats(&self, run_id: &str) -> Result<SummaryStats> {
+        self.saw("get_run_summary_stats");
+        self.model.get_run_summary_stats(run_id)
+    }
+    fn get_run_data(&self, run_id: &str) -> Result<Option<RunData>> {
+        self.saw("get_run_data");
+        self.model.get_run_data(run_id)
+    }
+}
+
+/// A replay makes its calls on the Logbook's threads: the writer thread's queued writes on one
+/// thread, the main thread's (and its greenlets') host lookups and timespan reads on another.
+#[test]
+fn a_replay_calls_on_one_thread_per_recorded_lane() {
+    for fixture in fixtures::recorded() {
+        let recording = Recording::parse(fixture.trace).unwrap();
+        let lanes: std::collections::HashSet<&str> = (recording.calls.iter())
+            .map(|c| c.lane.split('/').next().unwrap())
+            .collect();
+        let harbor = Threads::default();
+        let replay = fixtures::replay(&recording, &harbor, "lanes");
+        assert!(replay.passed(), "{}", replay.to_text());
+        let writes = harbor.of(&["insert_operation", "insert_snapshot", "insert_fact_log"]);
+        let main = harbor.of(&["create_run", "get_or_create_host", "get_facts_for_timespan"]);
+        let all: std::collections::HashSet<_> = (harbor.seen.lock().unwrap().iter())
+            .map(|(_, t)| *t)
+            .collect();
+        let scenario = fixture.scenario;
+        assert_eq!(lanes.len(), 2, "{scenario}: recorded lanes {lanes:?}");
+        assert_eq!((writes.len(), main.len()), (1, 1), "{scenario}");
+        assert!(
+            writes.is_disjoint(&main),
+            "{scenario}: writes on the main thread"
+        );
+        assert_eq!(all.len(), lanes.len(), "{scenario}: threads {all:?}");
+        assert!(!all.contains(&std::thread::current().id()), "{scenario}");
+    }
+}

@@ -7,6 +7,9 @@ import sys
 from .values import number, payload
 
 
+BUILT_IN = {"limani-sqlite": "LimaniSqlite", "limani-postgres": "LimaniPostgres"}
+
+
 def load_class(plugin=None, entry_point=None, python_path=()):
     """The harbor class named ``module:Class``, or registered under ``chaos.limanis``."""
     for folder in reversed(python_path):
@@ -23,6 +26,11 @@ def load_class(plugin=None, entry_point=None, python_path=()):
     for point in group:
         if point.name == entry_point:
             return point.load(), "%s (%s)" % (entry_point, point.value)
+    # The kit's own plugins, also where this package is not installed (the kit embeds it).
+    if entry_point in BUILT_IN:
+        from . import plugins
+
+        return getattr(plugins, BUILT_IN[entry_point]), "%s (limani_bridge.plugins, built in)" % entry_point
     raise SystemExit("no harbor named %r in the entry-point group chaos.limanis" % entry_point)
 
 

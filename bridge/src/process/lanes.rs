@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use crate::fds::{send_fds, socket_pair};
+use crate::fds::{send_fds, socket_pair, spin_until_readable};
 use crate::lines;
 use crate::sync::lock;
 
@@ -19,27 +19,6 @@ struct LaneSocket {
     writer: UnixStream,
     /// The read timeout set on it.
     timeout: Duration,
-}
-
-/// How long a kit thread watches for a reply before it sleeps: a quick call's reply comes
-/// sooner than a sleeping thread wakes (tens of microseconds on a virtual machine).
-const SPIN: Duration = Duration::from_micros(200);
-
-/// Watches `socket` for up to [`SPIN`] until it can be read; the read that follows blocks.
-fn spin_until_readable(socket: &UnixStream) {
-    let started = std::time::Instant::now();
-    let mut watched = libc::pollfd {
-        fd: socket.as_raw_fd(),
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    while started.elapsed() < SPIN {
-        // SAFETY: poll(2) on one pollfd this function owns, with no wait.
-        if unsafe { libc::poll(&mut watched, 1, 0) } != 0 {
-            return;
-        }
-        std::hint::spin_loop();
-    }
 }
 
 /// What one exchange on a lane socket gave.
@@ -111,7 +90,7 @@ impl Lanes {
                 socket.timeout = limit;
             }
             if socket.reader.buffer().is_empty() {
-                spin_until_readable(&socket.writer);
+                spin_until_readable(socket.writer.as_raw_fd());
             }
             match lines::read_protocol_line(&mut socket.reader, lines::PROTOCOL_LINE_CAP) {
                 Ok(Some(Ok(reply))) => Exchanged::Reply(reply),

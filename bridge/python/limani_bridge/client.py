@@ -1,0 +1,166 @@
+"""The bridge protocol's client side: a ``limani serve`` process and the calls sent to it.
+
+One server per harbor instance. Each Python thread is a lane of its own (the server runs a
+lane's calls in order, on one thread of its own); a caller waits for its own reply, and reads
+the server's output itself when no other caller is reading, so a lone thread's call is one
+write and one read, with no hand-over between threads.
+"""
+
+import collections
+import itertools
+import json
+import os
+import select
+import subprocess
+import tempfile
+import threading
+import time
+
+from . import PROTOCOL_VERSION
+from .errors import DuplicateRun, InvalidStatus, InvalidValue, LimaniError, UnknownHost, UnknownRun
+from .values import dumps
+
+_KINDS = {
+    "unknown_run": UnknownRun,
+    "unknown_host": UnknownHost,
+    "duplicate_run": DuplicateRun,
+    "invalid_status": InvalidStatus,
+    "invalid_value": InvalidValue,
+    "storage": LimaniError,
+}
+
+STDERR_LINES = 12
+SPIN_SECONDS = 100e-6
+
+
+class ServerGone(LimaniError):
+    """The ``limani serve`` process of a harbor ended: no call can be answered any more."""
+
+
+class Server:
+    """A ``limani serve`` process serving ``target``; ``call`` sends it one call and waits."""
+
+    def __init__(self, program, target, name):
+        self.name = name
+        self._stderr = tempfile.TemporaryFile()
+        env = dict(os.environ, LIMANI_SERVE_TARGET=target)  # a password stays off the command line
+        # Its own session: a Ctrl-C at the terminal is the Logbook's to handle (it still ends the
+        # run through this server); the server ends when its stdin closes, as when this process does.
+        self._process = subprocess.Popen(
+            [program, "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
+            env=env, close_fds=True, start_new_session=True,
+        )
+        self._out = self._process.stdin
+        self._in = self._process.stdout
+        self._watch = select.poll()
+        self._watch.register(self._in, select.POLLIN)
+        self._ids = itertools.count(1)
+        self._lanes = itertools.count(1)
+        self._local = threading.local()
+        self._write = threading.Lock()
+        self._turn = threading.Condition()
+        self._reading = False
+        self._replies = {}
+        self._gone = None
+        hello = self._in.readline()
+        try:
+            hello = json.loads(hello)
+        except ValueError:
+            hello = None
+        if not isinstance(hello, dict) or hello.get("limani_bridge") != PROTOCOL_VERSION:
+            self._end("it did not start")
+            raise self._gone
+        self.pid = hello.get("pid") or self._process.pid
+
+    def call(self, method, params):
+        """The ``ok`` of the reply to ``method``; raises what the server's error names."""
+        lane = getattr(self._local, "lane", None)
+        if lane is None:
+            lane = self._local.lane = next(self._lanes)
+        rid = next(self._ids)
+        line = (dumps({"id": rid, "lane": lane, "method": method, "params": params}) + "\n").encode("utf-8")
+        if self._gone:
+            raise self._gone
+        try:
+            with self._write:
+                self._out.write(line)
+                self._out.flush()
+        except (OSError, ValueError):
+            self._end("it stopped reading")
+        return _result(self._reply(rid), method)
+
+    def _reply(self, rid):
+        with self._turn:
+            while True:
+                if rid in self._replies:
+                    return self._replies.pop(rid)
+                if self._gone:
+                    raise self._gone
+                if not self._reading:
+                    break
+                self._turn.wait()
+            self._reading = True
+        while True:
+            # The reply of a quick call comes sooner than a sleeping thread wakes: watch a moment.
+            until = time.perf_counter() + SPIN_SECONDS
+            while not self._watch.poll(0) and time.perf_counter() < until:
+                pass
+            try:
+                line = self._in.readline()
+            except (OSError, ValueError):
+                line = b""
+            with self._turn:
+                if not line:
+                    self._reading = False
+                    self._end("it ended")
+                    raise self._gone
+                reply = json.loads(line)
+                if reply.get("id") == rid:
+                    self._reading = False
+                    self._turn.notify_all()
+                    return reply
+                self._replies[reply.get("id")] = reply
+                self._turn.notify_all()
+
+    def _end(self, how):
+        """Marks the server gone (with the last lines it wrote to stderr) and wakes every caller."""
+        with self._turn:
+            if self._gone:
+                return
+            status = self._process.poll()
+            if status is None:
+                self._process.kill()
+                status = self._process.wait()
+            self._stderr.seek(0)
+            tail = collections.deque(self._stderr.read().decode("utf-8", "replace").splitlines(), STDERR_LINES)
+            said = ("; its last words:\n  " + "\n  ".join(tail)) if tail else ""
+            self._gone = ServerGone("the limani serve process of %s is gone (%s, exit status %s)%s"
+                                    % (self.name, how, status, said))
+            self._turn.notify_all()
+
+    def close(self):
+        """Shuts the server down (it answers, then exits); kills it if it does not."""
+        if self._gone is None:
+            try:
+                self.call("shutdown", {})
+            except LimaniError:
+                pass
+        for pipe in (self._out, self._in):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._stderr.close()
+
+
+def _result(reply, method):
+    if "error" not in reply:
+        return reply.get("ok")
+    error = reply["error"] or {}
+    cls = _KINDS.get(error.get("kind"), LimaniError)
+    raise cls("%s: %s" % (method, error.get("message", "the harbor failed")))
