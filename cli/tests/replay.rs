@@ -62,7 +62,8 @@ fn a_trace_shows_the_defect_of_a_broken_python_harbor() {
 }
 
 /// A concurrent trace that replays clean is played several times and says that a clean replay
-/// of a race proves nothing; a concurrent trace with a defect every interleaving shows fails.
+/// of a race proves nothing; a concurrent trace with a defect every interleaving shows (an
+/// empty fact command stored as null, in the run's final state) fails.
 #[test]
 fn a_concurrent_trace_says_what_a_clean_replay_means() {
     let trace = TRACE.replace("\"concurrent\":false", "\"concurrent\":true");
@@ -76,8 +77,10 @@ fn a_concurrent_trace_says_what_a_clean_replay_means() {
     let dir = tempfile::tempdir().unwrap();
     let config = serde_json::json!({"werehouse": dir.path().join("r.db")}).to_string();
     let h = harbors.to_str().unwrap();
-    let broken = "python:broken:ClosedTimespanEnd";
+    let broken = "python:broken:EmptyStringAsNull";
     let args = ["--python-path", h, "--config", &config];
+    let trace = trace.replace("\"text\":\"first\"", "\"text\":\"\"");
+    assert!(trace.contains("\"text\":\"\""), "{trace}");
     let (code, out) = replay_trace(&trace, broken, &args);
     assert_eq!(code, 1, "{out}");
 }

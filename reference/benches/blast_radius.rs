@@ -50,8 +50,10 @@ fn main() {
         *histogram.entry(required.len()).or_default() += 1;
         let rules = root_rules(&report);
         let lines = report.to_text_after_progress().lines().count();
-        // LIMANI_SHOW=Defect: each failure's root, rule and way, to see why a cause splits.
+        // LIMANI_SHOW=Defect: the report, and each failure's root, rule and way, to see why a
+        // cause splits.
         if std::env::var("LIMANI_SHOW").is_ok_and(|d| d == format!("{defect:?}")) {
+            println!("{}", report.to_text_after_progress());
             for r in report
                 .results
                 .iter()

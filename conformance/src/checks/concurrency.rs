@@ -8,9 +8,9 @@ use super::queue::Write;
 use super::{host, ok};
 use crate::toolkit::classify::inconsistent_host_id;
 use crate::toolkit::{
-    label_thread, sample, Check, Ctx, Failure, Group, Level, Need, Twin, Verdict,
+    cause, label_thread, sample, Check, Ctx, Failure, Group, Level, Need, Twin, Verdict,
 };
-use crate::Limani;
+use crate::{FactLog, Limani};
 
 /// The queue of one run: per operation three fact logs then the operation; snapshots and a failure among them.
 fn queue(run_id: &str, hosts: &[i64], operations: usize) -> Vec<Write> {
@@ -285,7 +285,15 @@ fn acknowledged_writes_visible(ctx: &Ctx) -> Verdict {
                         let seen = harbor.get_facts_for_timespan(run_id, 1769462954.0, 1769462954.0 + acked as f64);
                         let verdict = match seen {
                             Ok(rows) if rows.len() == acked => Ok(()),
-                            Ok(rows) => Err(Failure::new(format!("{acked} fact logs were acknowledged by the writer, reader {reader} saw {}", rows.len()))),
+                            Ok(rows) => {
+                                // A row the window itself leaves out is the window's defect, not a lost write.
+                                let (start, end) = (1769462954.0, 1769462954.0 + acked as f64);
+                                let written: Vec<FactLog> = (0..acked)
+                                    .map(|i| sample::fact(run_id, start + i as f64, &format!("fact {i}")).stored(i as i64 + 1))
+                                    .collect();
+                                let usual = cause::of_timespan(&rows, &written, run_id, start, end);
+                                Err(Failure::new(format!("{acked} fact logs were acknowledged by the writer, reader {reader} saw {}", rows.len())).because(usual))
+                            }
                             Err(e) => Err(Failure::call("get_facts_for_timespan", &e)),
                         };
                         if verdicts.send(verdict).is_err() {

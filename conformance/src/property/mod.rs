@@ -113,6 +113,9 @@ pub fn check(
     }
 }
 
+/// How many of a long session's first and last steps a failure shows.
+const SHOWN_STEPS: (usize, usize) = (4, 4);
+
 /// The failure of a minimal session: its steps, its JSON trace and how to reproduce it.
 fn report(
     failure: Failure,
@@ -121,11 +124,22 @@ fn report(
     settings: &Settings,
     concurrent: bool,
 ) -> Failure {
-    let steps: Vec<String> = actions
+    let mut steps: Vec<String> = actions
         .iter()
         .enumerate()
         .map(|(i, a)| format!("  {:>2}. {a}", i + 1))
         .collect();
+    // A session that would not shrink far is shown by its first and last steps: a report is
+    // read on one screen, and the trace below holds every step.
+    if steps.len() > SHOWN_STEPS.0 + SHOWN_STEPS.1 + 1 {
+        let hidden = steps.len() - SHOWN_STEPS.0 - SHOWN_STEPS.1;
+        let last = steps.split_off(steps.len() - SHOWN_STEPS.1);
+        steps.truncate(SHOWN_STEPS.0);
+        steps.push(format!(
+            "      … {hidden} steps more (the trace below has every step)"
+        ));
+        steps.extend(last);
+    }
     let split = if concurrent {
         format!(" (one writer, {readers} reader thread(s))")
     } else {

@@ -37,7 +37,10 @@ pub fn of_read(expected: &Exact, actual: &Exact, usual: Option<&str>) -> Disagre
     }
     let mut path = Vec::new();
     match first_difference(expected, actual, &mut path) {
-        Some(Difference::Lists(e, a)) => of_lists(&path, e, a),
+        Some(Difference::Lists(e, a)) => {
+            let run = expected.get("run").and_then(|r| r.get("id"));
+            of_lists(&path, e, a, run)
+        }
         Some(Difference::Values(e, a)) => of_values(&path, e, a, expected),
         None => Disagreement::new(Rule::SameJson, "the read", "the read differs"),
     }

@@ -128,7 +128,13 @@ fn labels(items: &[Exact]) -> String {
     }
 }
 
-pub(super) fn of_lists(path: &[String], expected: &[Exact], actual: &[Exact]) -> Disagreement {
+/// `run`: the id of the run the read is about, when the document names it (run data does).
+pub(super) fn of_lists(
+    path: &[String],
+    expected: &[Exact],
+    actual: &[Exact],
+    run: Option<&Exact>,
+) -> Disagreement {
     let what = records(path);
     let (ke, ka) = (sorted_keys(expected), sorted_keys(actual));
     if ke == ka {
@@ -150,9 +156,15 @@ pub(super) fn of_lists(path: &[String], expected: &[Exact], actual: &[Exact]) ->
             ),
         );
     }
+    // Rows of two runs, or of a run other than the one read (or than the expected rows').
     let other_run = |items: &[Exact]| {
         let runs: Vec<Option<&Exact>> = items.iter().map(|i| i.get("run_id")).collect();
+        let read = run.or_else(|| expected.iter().find_map(|i| i.get("run_id")));
         runs.windows(2).any(|w| w[0] != w[1])
+            || runs
+                .iter()
+                .flatten()
+                .any(|r| read.is_some_and(|read| read != *r))
     };
     if is_sub(&ka, &ke) {
         let missing: Vec<Exact> = missing_items(expected, actual);

@@ -106,16 +106,18 @@ impl Report {
             let not_run = self.server_lost.as_ref().map(|e| format!("not run: {e}"));
             not_run.is_some() && r.message == not_run
         };
-        for r in self
-            .results
-            .iter()
-            .filter(|r| r.outcome == Outcome::Skipped)
-        {
-            if after_loss(r) {
-                continue;
-            }
+        // Checks skipped for one reason are one entry: the reason once, then their ids.
+        let mut skipped: Vec<(&str, Vec<String>)> = Vec::new();
+        for r in (self.results.iter()).filter(|r| r.outcome == Outcome::Skipped && !after_loss(r)) {
             let message = r.message.as_deref().unwrap_or("");
-            let _ = writeln!(out, "\n--- skipped {} ({:?}): {message}", r.id, r.level);
+            let id = format!("{} ({:?})", r.id, r.level);
+            match skipped.iter_mut().find(|(m, _)| *m == message) {
+                Some((_, ids)) => ids.push(id),
+                None => skipped.push((message, vec![id])),
+            }
+        }
+        for (message, ids) in skipped {
+            let _ = writeln!(out, "\n--- skipped {}: {message}", ids.join(", "));
         }
         let lost: Vec<&str> = (self.results.iter())
             .filter(|r| after_loss(r))
