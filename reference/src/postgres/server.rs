@@ -90,7 +90,7 @@ impl PgServer {
                     .unwrap_or("")
                     .trim()
                     .to_owned();
-                let alive = !pid.is_empty() && Path::new("/proc").join(&pid).exists();
+                let alive = !pid.is_empty() && is_running(&pid);
                 (!alive).then(|| {
                     format!(
                         "the local PostgreSQL cluster in {} stopped",
@@ -266,4 +266,21 @@ pub fn wait_ready(url: &str, patience: Duration) -> std::result::Result<(), Stri
             Err(_) => std::thread::sleep(Duration::from_millis(100)),
         }
     }
+}
+
+/// True while the process `pid` runs: a killed postmaster that its parent has not reaped yet
+/// (a zombie, as under an init that reaps late) is gone.
+fn is_running(pid: &str) -> bool {
+    let stat = std::fs::read_to_string(Path::new("/proc").join(pid).join("stat"));
+    // The state is the field after the command, which is in parentheses and may hold spaces.
+    let state = |stat: &str| {
+        stat.rsplit(')')
+            .next()?
+            .split_whitespace()
+            .next()
+            .map(str::to_owned)
+    };
+    stat.ok()
+        .and_then(|s| state(&s))
+        .is_some_and(|state| !matches!(state.as_str(), "Z" | "X" | "x"))
 }
