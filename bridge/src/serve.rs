@@ -52,7 +52,7 @@ pub fn dispatch(harbor: &dyn Limani, call: Call) -> Result<Value> {
             end_time,
         } => {
             let rows = harbor.get_facts_for_timespan(&run_id, start_time, end_time)?;
-            Value::Array(rows.iter().map(conformance::rows::fact_row).collect())
+            Value::Array(rows.iter().map(limani_fixtures::rows::fact_row).collect())
         }
         Call::GetRunSummaryStats { run_id } => {
             let s = harbor.get_run_summary_stats(&run_id)?;
@@ -68,7 +68,7 @@ pub fn dispatch(harbor: &dyn Limani, call: Call) -> Result<Value> {
         }
         Call::GetRunData { run_id } => harbor
             .get_run_data(&run_id)?
-            .map_or(Value::Null, |d| conformance::rows::to_rows(&d)),
+            .map_or(Value::Null, |d| limani_fixtures::rows::to_rows(&d)),
         Call::LogbookStatus { run_id } => match harbor.status_through_connect(&run_id) {
             None => json!({"offered": false}),
             Some(status) => Value::from(status?),

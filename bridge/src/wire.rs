@@ -20,7 +20,7 @@ pub fn fact_rows(call: &str, v: &Value) -> Result<Vec<FactLog>> {
         .ok_or_else(|| wrong(call, "a list of fact rows", v))?;
     rows.iter()
         .enumerate()
-        .map(|(i, row)| conformance::rows::fact_from_row(&format!("{call}[{i}]"), row))
+        .map(|(i, row)| limani_fixtures::rows::fact_from_row(&format!("{call}[{i}]"), row))
         .collect()
 }
 

@@ -67,7 +67,7 @@ impl Timings {
                 h.get_facts_for_timespan(&run, t, t + 0.005)
             })?;
             let mut op = sample::operation(&run, host, &format!("Operation {}", i % 50), t + 0.005);
-            op.command_n_facts = conformance::rows::facts_json(&facts);
+            op.command_n_facts = limani_fixtures::rows::facts_json(&facts);
             self.time("insert_operation", |h| h.insert_operation(&op))?;
             self.operations += 1;
         }

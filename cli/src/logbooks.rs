@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use conformance::logbook::{self, Logbook};
+use limani_fixtures::logbook::{self, Logbook};
 
 use crate::args::Certify;
 use crate::replay::read_bounded;

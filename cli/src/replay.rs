@@ -128,7 +128,7 @@ const CONCURRENT_ROUNDS: usize = 20;
 
 /// A v1 logbook: its import, recorded on the model, then replayed on the target.
 fn logbook(text: &str, c: &Certify) -> ExitCode {
-    let logbook = match conformance::logbook::Logbook::parse(text) {
+    let logbook = match limani_fixtures::logbook::Logbook::parse(text) {
         Ok(logbook) => logbook,
         Err(message) => {
             eprintln!("limani: not a logbook the kit imports: {message}");
@@ -144,7 +144,7 @@ fn logbook(text: &str, c: &Certify) -> ExitCode {
                 return ExitCode::from(1);
             }
         };
-    if let Err(message) = conformance::logbook::import(&logbook, &recorder) {
+    if let Err(message) = limani_fixtures::logbook::import(&logbook, &recorder) {
         eprintln!("limani: {message}");
         return ExitCode::from(2);
     }

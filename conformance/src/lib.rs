@@ -6,12 +6,10 @@
 
 mod checks;
 pub mod fixtures;
-pub mod logbook;
 pub mod model;
 #[doc(hidden)]
 pub mod property;
 #[doc(hidden)]
-pub mod rows;
 mod show;
 pub mod suite;
 pub mod toolkit;
@@ -19,6 +17,8 @@ pub mod toolkit;
 pub use limani_contract::records::*;
 pub use limani_contract::{error, json, limani, records};
 pub use limani_contract::{ErrorKind, Exact, Json, Limani, LimaniError, Result, Revision};
+/// The v1 logbook and Ch-rima's row shapes: the formats of `limani-fixtures`, passed on.
+pub use limani_fixtures::{logbook, rows};
 pub use model::{MemoryLimani, Rule};
 pub use suite::{harness, harness_with, run_all, CheckResult, Outcome, Report, Suite};
 pub use toolkit::{Check, Level};

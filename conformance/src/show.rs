@@ -5,18 +5,7 @@ use limani_contract::json::JSON_TOKEN;
 use limani_contract::Exact;
 use serde::ser::{self, Serialize};
 
-/// `text` cut to `head` characters and the last `tail`, the cut said in the middle
-/// (`…[1079 bytes in all]…`); a text that fits is given back as it is.
-pub fn shorten(text: &str, head: usize, tail: usize) -> String {
-    let chars = text.chars().count();
-    if chars <= head + tail + 24 {
-        return text.to_owned();
-    }
-    let start: String = text.chars().take(head).collect();
-    let end: String = text.chars().skip(chars - tail).collect();
-    let sep = if tail > 0 { "…" } else { "" };
-    format!("{start}…[{} bytes in all]{sep}{end}", text.len())
-}
+use limani_fixtures::shorten;
 
 /// `value` as a document; a payload ([`crate::Json`]) is read as the JSON it holds.
 pub fn to_exact(value: &impl Serialize) -> Exact {

@@ -118,7 +118,9 @@ fn sources(module: &str) -> Vec<(String, String)> {
 
 #[test]
 fn no_module_names_one_above_it() {
-    let above: [(&str, &[&str]); 5] = [
+    // (The formats, `logbook` and `rows`, are the crate `limani-fixtures` below this one: the
+    // crates' test holds them down.)
+    let above: [(&str, &[&str]); 4] = [
         (
             "model",
             &[
@@ -131,7 +133,6 @@ fn no_module_names_one_above_it() {
         ),
         ("property", &["checks", "suite"]),
         ("checks", &["suite"]),
-        ("logbook", &["suite", "checks", "fixtures"]),
     ];
     let mut wrong = Vec::new();
     for (module, higher) in above {

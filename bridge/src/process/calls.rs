@@ -125,7 +125,7 @@ impl Limani for ProcessLimani {
             run_id: run_id.to_owned(),
         })? {
             Value::Null => Ok(None),
-            rows => conformance::rows::from_rows(&rows).map(Some),
+            rows => limani_fixtures::rows::from_rows(&rows).map(Some),
         }
     }
 }

@@ -88,7 +88,14 @@ fn is_fresh(wheel: &Path) -> bool {
         return false;
     };
     let mut sources = vec![root().join("Cargo.lock"), root().join("Cargo.toml")];
-    for krate in ["contract", "conformance", "reference", "bridge", "cli"] {
+    for krate in [
+        "contract",
+        "fixtures",
+        "conformance",
+        "reference",
+        "bridge",
+        "cli",
+    ] {
         sources.push(root().join(krate).join("Cargo.toml"));
         sources.push(root().join(krate).join("src"));
     }

@@ -3,6 +3,7 @@
 
 use std::cmp::Ordering;
 
+pub use limani_contract::numbers::{compensated_sum, python_round4};
 use limani_contract::Exact;
 
 use crate::error::{ErrorKind, LimaniError, Result};
@@ -41,15 +42,6 @@ pub fn time_then_insertion(a: (f64, i64), b: (f64, i64)) -> Ordering {
         .then(a.1.cmp(&b.1))
 }
 
-/// Rounds as Python's `round(x, 4)` does: to the nearest of the exact value, ties to even.
-pub fn python_round4(x: f64) -> f64 {
-    if !x.is_finite() {
-        return x;
-    }
-    // Rust's fixed-precision formatting is exact with ties to even, as CPython's.
-    format!("{x:.4}").parse().unwrap_or(x)
-}
-
 /// Total duration is Python's `round(x, 4)` of the sum of the run's durations, `0.0` when none.
 /// The model sums exactly (compensated); a harbor may sum in any order (Ch-rima's `SUM` follows
 /// SQLite's scan and version), see [`total_duration_accepted`].
@@ -62,25 +54,6 @@ fn round4_or_zero(total: f64) -> f64 {
         0.0
     } else {
         python_round4(total)
-    }
-}
-
-/// Neumaier's summation: the exact sum to within an ulp (Python 3.12's `sum()` of floats).
-pub fn compensated_sum(durations: impl IntoIterator<Item = f64>) -> f64 {
-    let (mut sum, mut compensation) = (0.0f64, 0.0f64);
-    for x in durations {
-        let t = sum + x;
-        compensation += if sum.abs() >= x.abs() {
-            (sum - t) + x
-        } else {
-            (x - t) + sum
-        };
-        sum = t;
-    }
-    // As CPython 3.12: the compensation only when it is finite.
-    match compensation.is_finite() {
-        true => sum + compensation,
-        false => sum,
     }
 }
 

@@ -9,7 +9,7 @@ use super::difference::{first_difference, of_lists, of_values, Difference};
 use super::failure::Disagreement;
 use crate::error::{ErrorKind, LimaniError, Result};
 use crate::model::{rules, Rule};
-use crate::toolkit::shorten;
+use limani_fixtures::shorten;
 
 /// The rule a usual cause (`cause::of_*`) breaks.
 fn rule_of_usual(usual: &str) -> Rule {

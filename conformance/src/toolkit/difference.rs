@@ -5,7 +5,7 @@ use limani_contract::Exact;
 
 use super::failure::Disagreement;
 use crate::model::{rules, Rule};
-use crate::show::shorten;
+use limani_fixtures::shorten;
 
 pub(super) enum Difference<'a> {
     Lists(&'a [Exact], &'a [Exact]),

@@ -9,7 +9,7 @@ pub mod failure;
 pub mod outcome;
 pub mod probe;
 mod renaming;
-pub mod sample;
+pub use limani_fixtures::sample;
 pub mod settings;
 #[cfg(feature = "tokio")]
 pub mod tasks;
@@ -27,7 +27,7 @@ pub use twin::Twin;
 use crate::limani::Limani;
 use crate::records::{NewRun, Revision};
 
-pub use crate::show::shorten;
+pub use limani_fixtures::shorten;
 
 /// How much a check matters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

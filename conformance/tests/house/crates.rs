@@ -3,8 +3,9 @@
 use std::path::Path;
 
 /// The workspace's crates, lowest first, with their folders.
-pub const LAYERS: [(&str, &str); 5] = [
+pub const LAYERS: [(&str, &str); 6] = [
     ("limani-contract", "contract"),
+    ("limani-fixtures", "fixtures"),
     ("conformance", "conformance"),
     ("reference", "reference"),
     ("bridge", "bridge"),
