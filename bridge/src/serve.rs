@@ -184,10 +184,9 @@ impl Lanes {
         harbor: &Arc<dyn Limani>,
         output: &Arc<Mutex<W>>,
     ) {
-        let busy = self.busy.clone();
         let jobs = self.threads.entry(request.lane).or_insert_with(|| {
             let (tx, rx) = mpsc::channel::<Request>();
-            let (harbor, output, busy) = (harbor.clone(), output.clone(), busy.clone());
+            let (harbor, output, busy) = (harbor.clone(), output.clone(), self.busy.clone());
             std::thread::spawn(move || {
                 for request in rx {
                     let answer = reply(Some(request.id), dispatch(harbor.as_ref(), request.call));
@@ -200,9 +199,9 @@ impl Lanes {
             });
             tx
         });
-        busy.fetch_add(1, Ordering::AcqRel);
+        self.busy.fetch_add(1, Ordering::AcqRel);
         if jobs.send(request).is_err() {
-            busy.fetch_sub(1, Ordering::AcqRel);
+            self.busy.fetch_sub(1, Ordering::AcqRel);
         }
     }
 }

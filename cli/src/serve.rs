@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use conformance::{Limani, Revision, Suite};
+use conformance::{Limani, LimaniError, Revision, Suite};
 use reference::{AsyncPostgresLimani, PostgresLimani, SqliteLimani};
 
 use crate::args::{without_passwords, Target};
@@ -32,12 +32,11 @@ pub fn run_serve(target: &Target) -> ExitCode {
 /// The harbor on the target's store: a SQLite file or memory, or the logbook schema of a
 /// PostgreSQL server (the one `limani import` and `limani export` use).
 fn open(target: &Target) -> Result<Arc<dyn Limani>, String> {
-    let shown = |e: &dyn std::fmt::Display| e.to_string();
+    let text = |e: LimaniError| e.to_string();
     Ok(match target {
-        Target::SqliteFile(path) => Arc::new(SqliteLimani::open(path).map_err(|e| shown(&e))?),
-        Target::Postgres(url) => {
-            Arc::new(PostgresLimani::open(url, LOGBOOK_SCHEMA).map_err(|e| shown(&e))?)
-        }
+        Target::SqliteFile(path) => Arc::new(SqliteLimani::open(path).map_err(text)?),
+        Target::SqliteMemory => Arc::new(SqliteLimani::open_in_memory().map_err(text)?),
+        Target::Postgres(url) => Arc::new(PostgresLimani::open(url, LOGBOOK_SCHEMA).map_err(text)?),
         Target::PostgresAsync(url) => {
             // Opened once, here, so that a server it cannot reach is said before the handshake.
             let url = url.clone();
@@ -50,6 +49,7 @@ fn open(target: &Target) -> Result<Arc<dyn Limani>, String> {
             });
             Arc::from(suite.make_harbor()?)
         }
-        _ => Arc::new(SqliteLimani::open_in_memory().map_err(|e| shown(&e))?),
+        // `args` lets serve take only the stores above.
+        other => return Err(format!("{other} is not a store `limani serve` serves")),
     })
 }

@@ -95,11 +95,8 @@ FACT_COLUMNS = ("id", "run_id", "timestamp", "log_level", "context", "command")
 class ServedLimani:
     """A Limani whose calls are served by ``limani serve TARGET`` (one server per instance)."""
 
-    kind = None  # "sqlite" or "postgres"
-
     def __init__(self, config=None):
         self.config = config if config is not None else {}
-        self.werehouse = self.config.get("werehouse", "") if hasattr(self.config, "get") else ""
         self._server = None
         self._starting = threading.Lock()
 
@@ -243,12 +240,11 @@ class _Rows:
 class LimaniSqlite(ServedLimani):
     """The kit's reference SQLite harbor (Ch-rima's schema), as the Ch-aOS plugin ``limani-sqlite``."""
 
-    kind = "sqlite"
-
     def target(self):
         path, werehouse = _text(self.config, "path"), _text(self.config, "werehouse")
         if path and werehouse:
             raise ConfigError("config keys 'path' and 'werehouse' both name the store: give one")
+        key = "'path'" if path else "'werehouse' (or $CHAOS_LOGBOOK_DIR)"
         if not path:
             folder = os.environ.get("CHAOS_LOGBOOK_DIR") or os.path.expanduser("~/.local/share/chaos/logbook")
             path = os.path.join(folder, werehouse or "limani-sqlite.db")
@@ -257,18 +253,14 @@ class LimaniSqlite(ServedLimani):
         try:
             os.makedirs(folder, exist_ok=True)
         except OSError as exc:
-            key = "'path'" if _text(self.config, "path") else "'werehouse' (or $CHAOS_LOGBOOK_DIR)"
             raise ConfigError("config key %s: cannot make the folder %r: %s" % (key, folder, exc)) from None
         if os.path.isdir(path):
-            raise ConfigError("config key %r: %r is a folder, not a database file"
-                              % ("path" if _text(self.config, "path") else "werehouse", path))
+            raise ConfigError("config key %s: %r is a folder, not a database file" % (key, path))
         return "sqlite:" + path
 
 
 class LimaniPostgres(ServedLimani):
     """The kit's reference PostgreSQL harbor, as the Ch-aOS plugin ``limani-postgres``."""
-
-    kind = "postgres"
 
     def target(self):
         dsn = _text(self.config, "dsn")

@@ -266,6 +266,14 @@ fn two_runs_at_once(ctx: &Ctx) -> Verdict {
     Ok(())
 }
 
+/// When the first fact log of `acknowledged_writes_visible` is written; the `i`-th is `i` s later.
+const FIRST_FACT: f64 = 1769462954.0;
+
+/// The `i`-th fact log the writer of `acknowledged_writes_visible` writes.
+fn fact(run_id: &str, i: usize) -> crate::NewFactLog {
+    sample::fact(run_id, FIRST_FACT + i as f64, &format!("fact {i}"))
+}
+
 /// A write acknowledged on one thread is visible at once from every other thread.
 ///
 /// Logbook: the main thread reads timespans while the writer thread writes, and exports once the queue is done.
@@ -282,15 +290,14 @@ fn acknowledged_writes_visible(ctx: &Ctx) -> Verdict {
                 s.spawn(move || {
                     label_thread(format!("reader {reader}"));
                     for acked in rx {
-                        let seen = harbor.get_facts_for_timespan(run_id, 1769462954.0, 1769462954.0 + acked as f64);
+                        let (start, end) = (FIRST_FACT, FIRST_FACT + acked as f64);
+                        let seen = harbor.get_facts_for_timespan(run_id, start, end);
                         let verdict = match seen {
                             Ok(rows) if rows.len() == acked => Ok(()),
                             Ok(rows) => {
                                 // A row the window itself leaves out is the window's defect, not a lost write.
-                                let (start, end) = (1769462954.0, 1769462954.0 + acked as f64);
-                                let written: Vec<FactLog> = (0..acked)
-                                    .map(|i| sample::fact(run_id, start + i as f64, &format!("fact {i}")).stored(i as i64 + 1))
-                                    .collect();
+                                let written: Vec<FactLog> =
+                                    (0..acked).map(|i| fact(run_id, i).stored(i as i64 + 1)).collect();
                                 let usual = cause::of_timespan(&rows, &written, run_id, start, end);
                                 Err(Failure::new(format!("{acked} fact logs were acknowledged by the writer, reader {reader} saw {}", rows.len())).because(usual))
                             }
@@ -306,7 +313,7 @@ fn acknowledged_writes_visible(ctx: &Ctx) -> Verdict {
             .collect();
         label_thread("writer");
         for i in 0..WRITES_CHECKED {
-            let fact = sample::fact(&run_id, 1769462954.0 + i as f64, &format!("fact {i}"));
+            let fact = fact(&run_id, i);
             let written = ctx
                 .harbor()
                 .insert_fact_log(&fact)

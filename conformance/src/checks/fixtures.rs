@@ -13,10 +13,12 @@ pub(crate) fn checks() -> Vec<Check> {
     )]
 }
 
-/// Every recorded `chaos apply` replays call for call, in its order across threads, each result the contract's.
+/// Every recorded `chaos apply` replays call for call, each recorded thread's calls on a thread of their own, in its order across threads, each result the contract's.
 ///
 /// Logbook: the recordings are real runs (a success, a failing step, a rerun, secrets, two
-/// hosts): their long fact commands, shell quoting, ids and timings are what a harbor gets.
+/// hosts): their long fact commands, shell quoting, ids and timings are what a harbor gets,
+/// and the writer thread's queued writes come from another thread than the main thread's
+/// calls, as a harbor with per-thread connections sees them.
 fn recorded_runs_replay(ctx: &Ctx) -> Verdict {
     for (n, fixture) in fixtures::recorded().into_iter().enumerate() {
         let recording = Recording::parse(fixture.trace).map_err(|e| {
