@@ -2,7 +2,7 @@
 //! resolves hosts and reads timespans, and nothing is lost or fails.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{mpsc, Condvar, Mutex};
 
 use super::queue::Write;
 use super::{host, ok};
@@ -43,10 +43,86 @@ fn queue(run_id: &str, hosts: &[i64], operations: usize) -> Vec<Write> {
     writes
 }
 
+/// Where sessions' writers meet once connected, so sessions run at once whatever the threads' timing.
+struct Meeting {
+    arrived: Mutex<usize>,
+    all_here: Condvar,
+    sessions: usize,
+}
+
+impl Meeting {
+    fn new(sessions: usize) -> Self {
+        let (arrived, all_here) = (Mutex::new(0), Condvar::new());
+        Meeting {
+            arrived,
+            all_here,
+            sessions,
+        }
+    }
+
+    fn arrive(&self) {
+        *self.arrived.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+        self.all_here.notify_all();
+    }
+
+    fn wait(&self) {
+        let mut arrived = self.arrived.lock().unwrap_or_else(|p| p.into_inner());
+        while *arrived < self.sessions {
+            arrived = self
+                .all_here
+                .wait(arrived)
+                .unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+/// One session's place at a meeting: it arrives once, also by ending before its writer got there.
+struct Seat<'a> {
+    meeting: Option<&'a Meeting>,
+    taken: AtomicBool,
+}
+
+impl<'a> Seat<'a> {
+    fn at(meeting: Option<&'a Meeting>) -> Self {
+        Seat {
+            meeting,
+            taken: AtomicBool::new(false),
+        }
+    }
+
+    fn arrive(&self) {
+        if let Some(meeting) = self
+            .meeting
+            .filter(|_| !self.taken.swap(true, Ordering::SeqCst))
+        {
+            meeting.arrive();
+        }
+    }
+
+    fn arrive_and_wait(&self) {
+        self.arrive();
+        self.meeting.inspect(|m| m.wait());
+    }
+}
+
+impl Drop for Seat<'_> {
+    fn drop(&mut self) {
+        self.arrive();
+    }
+}
+
 /// Runs the writer over `writes` on its own thread; returns how many were acknowledged and the first error.
-fn writer(harbor: &dyn Limani, writes: &[Write], acked: &AtomicUsize) -> Result<(), Failure> {
+fn writer(
+    harbor: &dyn Limani,
+    writes: &[Write],
+    acked: &AtomicUsize,
+    seat: &Seat,
+) -> Result<(), Failure> {
     label_thread("writer");
-    ok("connect", harbor.connect())?;
+    let connected = ok("connect", harbor.connect());
+    // Every session is connected before any writes, as two `chaos apply` running together are.
+    seat.arrive_and_wait();
+    connected?;
     for (i, write) in writes.iter().enumerate() {
         write
             .apply(harbor)
@@ -67,8 +143,14 @@ const NAMES: [&str; 4] = ["@local", "web-1", "db-1", "192.0.2.10"];
 /// One Logbook session on run `n` through `twin`: hosts resolved on the main thread, the queue
 /// written by the writer thread while the main thread meets new hosts and reads timespans, then
 /// the acknowledged writes applied to the model. The reads after it are the caller's.
-fn logbook_session(twin: &Twin, ctx: &Ctx, n: usize, operations: usize) -> Verdict {
-    let harbor = twin.harbor();
+fn logbook_session(
+    twin: &Twin,
+    ctx: &Ctx,
+    n: usize,
+    operations: usize,
+    meeting: Option<&Meeting>,
+) -> Verdict {
+    let (harbor, seat) = (twin.harbor(), Seat::at(meeting));
     let run_id = ctx.run_id(n);
     twin.create_run(&ctx.new_run(n))?;
     let hosts: Vec<i64> = NAMES
@@ -79,7 +161,7 @@ fn logbook_session(twin: &Twin, ctx: &Ctx, n: usize, operations: usize) -> Verdi
     let (acked, done) = (AtomicUsize::new(0), AtomicBool::new(false));
     let (written, late) = std::thread::scope(|s| {
         let writer = s.spawn(|| {
-            let written = writer(harbor, &writes, &acked);
+            let written = writer(harbor, &writes, &acked, &seat);
             done.store(true, Ordering::SeqCst);
             written
         });
@@ -183,7 +265,7 @@ pub(crate) fn checks() -> Vec<Check> {
 /// Logbook: exactly this pattern, one writer thread for queued writes and the main thread for host lookups and timespan reads.
 fn logbook_pattern(ctx: &Ctx) -> Verdict {
     let twin = ctx.twin();
-    logbook_session(&twin, ctx, 1, 120)?;
+    logbook_session(&twin, ctx, 1, 120, None)?;
     export_reads(&twin, &ctx.run_id(1))
 }
 
@@ -195,10 +277,10 @@ fn two_logbook_sessions(ctx: &Ctx) -> Verdict {
         .reopen()
         .ok_or_else(|| Failure::new("no reopen closure"))?;
     ok("init_db on the second instance", other.init_db())?;
-    let (first, second) = (ctx.twin(), Twin::new(&other));
+    let (first, second, meeting) = (ctx.twin(), Twin::new(&other), Meeting::new(2));
     let sessions: Vec<Verdict> = std::thread::scope(|s| {
-        let a = s.spawn(|| logbook_session(&first, ctx, 1, 60));
-        let b = s.spawn(|| logbook_session(&second, ctx, 2, 60));
+        let a = s.spawn(|| logbook_session(&first, ctx, 1, 60, Some(&meeting)));
+        let b = s.spawn(|| logbook_session(&second, ctx, 2, 60, Some(&meeting)));
         [a, b]
             .map(|t| {
                 t.join()
