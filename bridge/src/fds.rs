@@ -60,21 +60,22 @@ pub(crate) fn send_fds(socket: RawFd, data: &[u8], fds: &[RawFd]) -> std::io::Re
 /// How long a thread watches for the next message before it sleeps: a quick call's reply (or a
 /// client's next call) comes sooner than a sleeping thread wakes (tens of microseconds on a
 /// virtual machine).
-const SPIN: std::time::Duration = std::time::Duration::from_micros(200);
+pub(crate) const SPIN: std::time::Duration = std::time::Duration::from_micros(200);
 
-/// Watches `fd` for up to [`SPIN`] until it can be read; the read that follows blocks.
-pub(crate) fn spin_until_readable(fd: RawFd) {
+/// Watches `fd` for up to `window` until it can be read, giving way to any other runnable
+/// thread meanwhile; the read that follows blocks.
+pub(crate) fn spin_until_readable(fd: RawFd, window: std::time::Duration) {
     let started = std::time::Instant::now();
     let mut watched = libc::pollfd {
         fd,
         events: libc::POLLIN,
         revents: 0,
     };
-    while started.elapsed() < SPIN {
+    while started.elapsed() < window {
         // SAFETY: poll(2) on one pollfd this function owns, with no wait.
         if unsafe { libc::poll(&mut watched, 1, 0) } != 0 {
             return;
         }
-        std::hint::spin_loop();
+        std::thread::yield_now();
     }
 }

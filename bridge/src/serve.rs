@@ -15,6 +15,10 @@ use crate::fds::spin_until_readable;
 use crate::protocol::{self, Call, Hello, Outcome, Reply, Request, Summary};
 use crate::wire;
 
+/// How long the serving side watches stdin after a reply: a Logbook's next call comes within
+/// its own Python work (a few hundred microseconds), and a sleeping thread wakes later than that.
+const WATCH: std::time::Duration = std::time::Duration::from_millis(1);
+
 /// Runs one call on the harbor; its result as the protocol writes it.
 pub fn dispatch(harbor: &dyn Limani, call: Call) -> Result<Value> {
     Ok(match call {
@@ -142,7 +146,7 @@ fn serve_on<R: Read>(
     let mut line = String::new();
     loop {
         if let (Some(fd), true) = (watch, input.buffer().is_empty()) {
-            spin_until_readable(fd);
+            spin_until_readable(fd, WATCH);
         }
         line.clear();
         if input.read_line(&mut line)? == 0 {

@@ -18,7 +18,7 @@ import time
 
 from . import PROTOCOL_VERSION
 from .errors import DuplicateRun, InvalidStatus, InvalidValue, LimaniError, UnknownHost, UnknownRun
-from .values import dumps
+from .values import MARKS, dumps
 
 _KINDS = {
     "unknown_run": UnknownRun,
@@ -30,7 +30,7 @@ _KINDS = {
 }
 
 STDERR_LINES = 12
-SPIN_SECONDS = 100e-6
+SPIN_SECONDS = 500e-6
 
 
 class ServerGone(LimaniError):
@@ -114,7 +114,7 @@ class Server:
                     self._reading = False
                     self._end("it ended")
                     raise self._gone
-                reply = json.loads(line)
+                reply = _read_reply(line)
                 if reply.get("id") == rid:
                     self._reading = False
                     self._turn.notify_all()
@@ -156,6 +156,20 @@ class Server:
             self._process.kill()
             self._process.wait()
         self._stderr.close()
+
+
+def _marked(obj):
+    """A marked non-finite float (``{"$float": "nan"}``) as the float; any other object as itself."""
+    if len(obj) == 1 and obj.get("$float") in MARKS:
+        return MARKS[obj["$float"]]
+    return obj
+
+
+def _read_reply(line):
+    """A reply line, non-finite floats made floats again (looked for only where one is marked)."""
+    if b'"$float"' in line:
+        return json.loads(line, object_hook=_marked)
+    return json.loads(line)
 
 
 def _result(reply, method):

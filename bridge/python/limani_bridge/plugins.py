@@ -74,19 +74,7 @@ def _payload(value, name):
         raise TypeError("%s cannot be stored as JSON: %s" % (name, exc)) from None
 
 
-def _dumps(value):
-    return json.dumps(value, allow_nan=False)
-
-
-def _floats(value):
-    """A result with the protocol's marked non-finite floats made floats again."""
-    if isinstance(value, dict):
-        if len(value) == 1 and "$float" in value:
-            return {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}[value["$float"]]
-        return {k: _floats(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_floats(v) for v in value]
-    return value
+_dumps = json.JSONEncoder(allow_nan=False).encode  # made once: json.dumps(.., allow_nan=False) makes one per call
 
 
 FACT_COLUMNS = ("id", "run_id", "timestamp", "log_level", "context", "command")
@@ -99,6 +87,7 @@ class ServedLimani:
         self.config = config if config is not None else {}
         self._server = None
         self._starting = threading.Lock()
+        self._hosts = {}
 
     def target(self):
         raise NotImplementedError
@@ -156,7 +145,16 @@ class ServedLimani:
                                       "status": status, "summary": _payload(summary, "summary")})
 
     def get_or_create_host(self, run_id, host_name):
-        return self._call("get_or_create_host", {"run_id": run_id, "host_name": host_name})
+        # A host's id never changes once given (no call removes a host): each instance remembers
+        # the ids it was given, so the Logbook's lookup per operation is no round trip.
+        key = (run_id, host_name) if type(run_id) is str and type(host_name) is str else None
+        known = self._hosts.get(key)
+        if known is not None:
+            return known
+        host_id = self._call("get_or_create_host", {"run_id": run_id, "host_name": host_name})
+        if key is not None and type(host_id) is int:
+            self._hosts[key] = host_id
+        return host_id
 
     def insert_operation(self, run_id, host_id, op_hash, name, changed, success, duration, timestamp,
                          logs, diff, arguments, retry_stats, command_n_facts):
@@ -184,13 +182,13 @@ class ServedLimani:
             "run_id": run_id, "start_time": _number(start_time, "start_time"),
             "end_time": _number(end_time, "end_time")})
         # In the columns' order, as Ch-rima's dict(row) gives them (the Logbook stores these rows).
-        return [{k: _floats(row.get(k)) for k in FACT_COLUMNS} for row in rows]
+        return [{k: row.get(k) for k in FACT_COLUMNS} for row in rows]
 
     def get_run_summary_stats(self, run_id):
-        return _floats(self._call("get_run_summary_stats", {"run_id": run_id}))
+        return self._call("get_run_summary_stats", {"run_id": run_id})
 
     def get_run_data(self, run_id):
-        return _floats(self._call("get_run_data", {"run_id": run_id}))
+        return self._call("get_run_data", {"run_id": run_id})
 
     def run_status(self, run_id):
         """The stored status of the run, or None for no such run."""

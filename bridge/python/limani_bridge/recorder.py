@@ -23,6 +23,8 @@ import time
 import weakref
 
 TRACE_VERSION = 1
+# Made once: json.dumps with options not its defaults makes a new encoder per call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 RECORDER = "limani-bridge 0.1.0"
 
 METHODS = (
@@ -158,7 +160,7 @@ class Trace:
         self._write(header)
 
     def _write(self, obj):
-        self.file.write(json.dumps(obj, ensure_ascii=False, allow_nan=False) + "\n")
+        self.file.write(_ENCODE(obj) + "\n")
         self.file.flush()
 
     def begin(self):

@@ -3,7 +3,7 @@
 import json
 import math
 
-_MARKS = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+MARKS = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
 
 def number(value):
@@ -11,8 +11,8 @@ def number(value):
 
     Only the protocol's float fields are read this way, so payloads are never touched.
     """
-    if isinstance(value, dict) and set(value) == {"$float"} and value["$float"] in _MARKS:
-        return _MARKS[value["$float"]]
+    if isinstance(value, dict) and set(value) == {"$float"} and value["$float"] in MARKS:
+        return MARKS[value["$float"]]
     return value
 
 
@@ -50,6 +50,10 @@ def plain(value):
     raise TypeError("the harbor returned a %s, which the Logbook cannot export" % type(value).__name__)
 
 
+# Made once: ``json.dumps`` with any option not its default makes a new encoder on every call.
+_ENCODE_LINE = json.JSONEncoder(ensure_ascii=True, allow_nan=False).encode
+
+
 def dumps(message):
     """One protocol line (no newline inside)."""
-    return json.dumps(message, ensure_ascii=True, allow_nan=False)
+    return _ENCODE_LINE(message)

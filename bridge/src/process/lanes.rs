@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use crate::fds::{send_fds, socket_pair, spin_until_readable};
+use crate::fds::{send_fds, socket_pair, spin_until_readable, SPIN};
 use crate::lines;
 use crate::sync::lock;
 
@@ -90,7 +90,7 @@ impl Lanes {
                 socket.timeout = limit;
             }
             if socket.reader.buffer().is_empty() {
-                spin_until_readable(socket.writer.as_raw_fd());
+                spin_until_readable(socket.writer.as_raw_fd(), SPIN);
             }
             match lines::read_protocol_line(&mut socket.reader, lines::PROTOCOL_LINE_CAP) {
                 Ok(Some(Ok(reply))) => Exchanged::Reply(reply),

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
 /// A file database, or one private in-memory database.
@@ -100,6 +101,9 @@ pub fn open(location: &Location, options: &SqliteOptions) -> rusqlite::Result<Co
         "PRAGMA foreign_keys = ON; PRAGMA synchronous = {};",
         options.synchronous.as_str()
     ))?;
+    // SQLite (built with STAT4) otherwise plans a statement again whenever a bound time changes:
+    // a timespan read would be parsed anew on every call.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     conn.set_prepared_statement_cache_capacity(32);
     Ok(conn)
 }

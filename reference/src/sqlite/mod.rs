@@ -1,5 +1,6 @@
 //! `SqliteLimani`: the reference harbor on SQLite, Ch-rima's schema, correct where Ch-rima is not.
-//! One writer connection, a pool of readers (WAL), every write committed before the call returns.
+//! One writer connection, a pool of readers (WAL), every write committed before the call returns;
+//! a read takes the writer connection when no write holds it (its cache is warm).
 
 mod location;
 mod read;
@@ -103,10 +104,18 @@ impl SqliteLimani {
         f(guard.as_mut().expect("writer connection opened above"))
     }
 
-    /// Runs `f` on a read connection; in memory, readers share the writer's connection.
+    /// Runs `f` on the writer connection if it is free, else on a read connection; in memory,
+    /// readers share the writer's connection.
     fn read<T>(&self, call: &str, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
         if self.location == Location::Memory {
             return self.write(call, f);
+        }
+        // A reader's page cache is dropped after each write of another connection; the writer's
+        // is not, so a read between writes is quicker there.
+        if let Ok(mut writer) = self.writer.try_lock() {
+            if let Some(conn) = writer.as_mut() {
+                return f(conn);
+            }
         }
         let idle = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let mut conn = match idle {
