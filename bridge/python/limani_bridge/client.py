@@ -18,7 +18,7 @@ import time
 
 from . import PROTOCOL_VERSION
 from .errors import DuplicateRun, InvalidStatus, InvalidValue, LimaniError, UnknownHost, UnknownRun
-from .values import MARKS, dumps
+from .values import dumps, number
 
 _KINDS = {
     "unknown_run": UnknownRun,
@@ -158,17 +158,10 @@ class Server:
         self._stderr.close()
 
 
-def _marked(obj):
-    """A marked non-finite float (``{"$float": "nan"}``) as the float; any other object as itself."""
-    if len(obj) == 1 and obj.get("$float") in MARKS:
-        return MARKS[obj["$float"]]
-    return obj
-
-
 def _read_reply(line):
     """A reply line, non-finite floats made floats again (looked for only where one is marked)."""
     if b'"$float"' in line:
-        return json.loads(line, object_hook=_marked)
+        return json.loads(line, object_hook=number)
     return json.loads(line)
 
 

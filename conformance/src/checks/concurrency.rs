@@ -2,11 +2,12 @@
 //! resolves hosts and reads timespans, and nothing is lost or fails.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Condvar, Mutex};
+use std::sync::mpsc;
 
 use super::queue::Write;
 use super::{host, ok};
 use crate::toolkit::classify::inconsistent_host_id;
+use crate::toolkit::meeting::{Meeting, Seat};
 use crate::toolkit::{
     cause, label_thread, sample, Check, Ctx, Failure, Group, Level, Need, Twin, Verdict,
 };
@@ -41,74 +42,6 @@ fn queue(run_id: &str, hosts: &[i64], operations: usize) -> Vec<Write> {
         }
     }
     writes
-}
-
-/// Where sessions' writers meet once connected, so sessions run at once whatever the threads' timing.
-struct Meeting {
-    arrived: Mutex<usize>,
-    all_here: Condvar,
-    sessions: usize,
-}
-
-impl Meeting {
-    fn new(sessions: usize) -> Self {
-        let (arrived, all_here) = (Mutex::new(0), Condvar::new());
-        Meeting {
-            arrived,
-            all_here,
-            sessions,
-        }
-    }
-
-    fn arrive(&self) {
-        *self.arrived.lock().unwrap_or_else(|p| p.into_inner()) += 1;
-        self.all_here.notify_all();
-    }
-
-    fn wait(&self) {
-        let mut arrived = self.arrived.lock().unwrap_or_else(|p| p.into_inner());
-        while *arrived < self.sessions {
-            arrived = self
-                .all_here
-                .wait(arrived)
-                .unwrap_or_else(|p| p.into_inner());
-        }
-    }
-}
-
-/// One session's place at a meeting: it arrives once, also by ending before its writer got there.
-struct Seat<'a> {
-    meeting: Option<&'a Meeting>,
-    taken: AtomicBool,
-}
-
-impl<'a> Seat<'a> {
-    fn at(meeting: Option<&'a Meeting>) -> Self {
-        Seat {
-            meeting,
-            taken: AtomicBool::new(false),
-        }
-    }
-
-    fn arrive(&self) {
-        if let Some(meeting) = self
-            .meeting
-            .filter(|_| !self.taken.swap(true, Ordering::SeqCst))
-        {
-            meeting.arrive();
-        }
-    }
-
-    fn arrive_and_wait(&self) {
-        self.arrive();
-        self.meeting.inspect(|m| m.wait());
-    }
-}
-
-impl Drop for Seat<'_> {
-    fn drop(&mut self) {
-        self.arrive();
-    }
 }
 
 /// Runs the writer over `writes` on its own thread; returns how many were acknowledged and the first error.

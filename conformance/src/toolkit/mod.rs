@@ -6,6 +6,7 @@ pub mod cause;
 pub mod classify;
 mod difference;
 pub mod failure;
+pub(crate) mod meeting;
 pub mod outcome;
 pub mod probe;
 mod renaming;
