@@ -293,10 +293,12 @@ fn recorded_runs_replay_through_the_bridge() {
     );
 }
 
-/// The causes a report roots its required failures in, by rule name.
+/// The causes a report roots its required failures in, by rule name (of every cause when no
+/// required check fails).
 fn root_rules(report: &conformance::Report) -> Vec<&'static str> {
     let causes = report.causes();
-    let roots = causes.iter().filter(|c| report.fails_certification(c[0]));
+    let failing = causes.iter().any(|c| report.fails_certification(c[0]));
+    let roots = (causes.iter()).filter(|c| !failing || report.fails_certification(c[0]));
     let mut rules: Vec<&str> = roots
         .map(|c| c[0].rule.map_or("none", |r| r.name()))
         .collect();
@@ -304,11 +306,15 @@ fn root_rules(report: &conformance::Report) -> Vec<&'static str> {
     rules
 }
 
-/// One Python defect is one cause whose rule is the planted one; two independent defects are
-/// two causes, each with its rule (the honesty of the grouping).
+/// One Python defect is one cause whose rule is the planted one, in at most 60 lines; two
+/// independent defects are two causes, each with its rule (the honesty of the grouping). The
+/// other one-defect harbors of `broken.py` are not yet one cause each (issue 27).
 #[rstest]
 #[case::operations_in_id_order("broken:OperationsInIdOrder", &["time_then_insertion"])]
 #[case::closed_timespan_end("broken:ClosedTimespanEnd", &["in_timespan"])]
+#[case::insertion_order_facts("broken:InsertionOrderFacts", &["time_then_insertion"])]
+#[case::summary_without_rounding("broken:SummaryWithoutRounding", &["total_duration"])]
+#[case::empty_string_as_null("broken:EmptyStringAsNull", &["same_json"])]
 #[case::two_defects(
     "broken:ClosedEndAndOperationsInIdOrder",
     &["in_timespan", "time_then_insertion"]

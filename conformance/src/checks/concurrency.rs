@@ -6,7 +6,9 @@ use std::sync::mpsc;
 
 use super::queue::Write;
 use super::{host, ok};
+use crate::model::Rule;
 use crate::toolkit::classify::inconsistent_host_id;
+use crate::toolkit::failure::Disagreement;
 use crate::toolkit::meeting::{Meeting, Seat};
 use crate::toolkit::{
     cause, label_thread, sample, Check, Ctx, Failure, Group, Level, Need, Twin, Verdict,
@@ -314,7 +316,12 @@ fn acknowledged_writes_visible(ctx: &Ctx) -> Verdict {
                                 let written: Vec<FactLog> =
                                     (0..acked).map(|i| fact(run_id, i).stored(i as i64 + 1)).collect();
                                 let usual = cause::of_timespan(&rows, &written, run_id, start, end);
-                                Err(Failure::new(format!("{acked} fact logs were acknowledged by the writer, reader {reader} saw {}", rows.len())).because(usual))
+                                let also = cause::also_of_timespan(&rows, &written, start, end);
+                                let what = format!("{acked} fact logs were acknowledged by the writer, reader {reader} saw {}", rows.len());
+                                let way = if rows.len() < acked { "fact logs missing" } else { "fact logs extra" };
+                                let seen = Disagreement::new(Rule::AcknowledgedIsKept, way, &what);
+                                let first = usual.map_or(seen, cause::usual);
+                                Err(Failure::new(what).because(usual).breaks(first).explained_by(also))
                             }
                             Err(e) => Err(Failure::call("get_facts_for_timespan", &e)),
                         };

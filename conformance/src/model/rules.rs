@@ -71,22 +71,26 @@ pub fn total_duration_accepted(total: f64, durations: &[f64]) -> bool {
 
 /// Run data may list a run's hosts in any order: the export keys hosts by name, in the order the
 /// harbor gives. Listing them in creation order is recommended (`run_data::hosts_in_creation_order`).
-/// Puts a harbor's hosts in the model's order, by name (names are unique in a run); others last.
+/// Puts a harbor's hosts in the model's order, by name (names are unique in a run); the others,
+/// in their order, where the model's hosts no name matched are (a name changed stays in place).
 pub fn hosts_in_model_order<T>(
     hosts: Vec<T>,
     model_names: &[&str],
     name: impl Fn(&T) -> &str,
 ) -> Vec<T> {
-    let rank = |h: &T| {
-        let n = name(h);
-        model_names
-            .iter()
-            .position(|m| *m == n)
-            .unwrap_or(usize::MAX)
-    };
-    let mut hosts = hosts;
-    hosts.sort_by_key(|h| rank(h));
-    hosts
+    let position = |h: &T| model_names.iter().position(|m| *m == name(h));
+    let matched: Vec<usize> = hosts.iter().filter_map(position).collect();
+    let mut gaps = (0..).filter(|i| !matched.contains(i));
+    let mut ranked: Vec<(usize, T)> = (hosts.into_iter())
+        .map(|h| {
+            (
+                position(&h).unwrap_or_else(|| gaps.next().unwrap_or(usize::MAX)),
+                h,
+            )
+        })
+        .collect();
+    ranked.sort_by_key(|(rank, _)| *rank);
+    ranked.into_iter().map(|(_, h)| h).collect()
 }
 
 /// Summary stats count a run's operations; successful = total - failed; zeros for an unknown run.

@@ -14,6 +14,7 @@ use crate::records::Revision;
 /// The host id of a host the harbor would not create: a write to it is refused on both sides.
 const NO_HOST: i64 = -1;
 use crate::records::{NewFactLog, NewOperation, NewRun, NewSnapshot};
+use crate::toolkit::classify;
 use crate::toolkit::outcome::outcomes_agree;
 use crate::toolkit::{label_thread, sample, Failure, Twin, Verdict};
 
@@ -245,11 +246,15 @@ impl<'a> Session<'a> {
                         .map_err(|e| format!("{:?}: {e}", e.kind()))
                         .map(|()| "Ok")
                 };
+                let text = action.to_string();
+                let method = text.split(' ').next().unwrap_or_default();
+                let first = classify::of_outcome(method, &harbor_outcome, &model_outcome);
                 return Err(Failure::new(format!(
                     "the writer's {action}: the harbor gave {:?}, the contract {:?}",
                     show(&harbor_outcome),
                     show(&model_outcome)
-                )));
+                ))
+                .breaks(first));
             }
         }
         self.finish(actions)
@@ -311,6 +316,11 @@ impl<'a> Session<'a> {
         hosts: &HashMap<(u8, u8), i64>,
     ) -> Verdict {
         let fail = |what: String| Failure::new(format!("a read during writes, {action}: {what}"));
+        // A read that fails where the contract answers: that error's cause.
+        let failed = |method: &str, e: crate::LimaniError| {
+            let what = e.to_string();
+            fail(what).breaks(classify::of_outcome(method, &Err(e), &Ok(())))
+        };
         match action {
             // Only hosts the main thread created are looked up again, as the Logbook does.
             Action::Host { run, host } => match hosts.get(&(*run, *host)) {
@@ -321,14 +331,14 @@ impl<'a> Session<'a> {
                         let first = crate::toolkit::classify::inconsistent_host_id(what.clone());
                         Err(fail(what).breaks(first))
                     }
-                    Err(e) => Err(fail(e.to_string())),
+                    Err(e) => Err(failed("get_or_create_host", e)),
                 },
                 None => Ok(()),
             },
             Action::Timespan { run, start, end } => {
                 let rows = harbor
                     .get_facts_for_timespan(&self.run_id(*run), *start, *end)
-                    .map_err(|e| fail(e.to_string()))?;
+                    .map_err(|e| failed("get_facts_for_timespan", e))?;
                 let inside = rows.iter().all(|f| {
                     f.run_id == self.run_id(*run) && rules::in_timespan(f.timestamp, *start, *end)
                 });
@@ -349,11 +359,11 @@ impl<'a> Session<'a> {
             Action::Summary { run } => harbor
                 .get_run_summary_stats(&self.run_id(*run))
                 .map(drop)
-                .map_err(|e| fail(e.to_string())),
+                .map_err(|e| failed("get_run_summary_stats", e)),
             Action::RunData { run } => harbor
                 .get_run_data(&self.run_id(*run))
                 .map(drop)
-                .map_err(|e| fail(e.to_string())),
+                .map_err(|e| failed("get_run_data", e)),
             _ => Ok(()),
         }
     }

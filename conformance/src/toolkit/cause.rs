@@ -4,11 +4,37 @@
 
 use limani_contract::Exact;
 
+use super::failure::Disagreement;
+use crate::error::Result;
 use crate::model::rules::same_float;
-use crate::records::FactLog;
+use crate::model::Rule;
+use crate::records::{FactLog, SummaryStats};
 
-const SINGLE_PRECISION: &str =
+/// Floats stored in 4 bytes: the usual cause of many differences at once.
+pub const SINGLE_PRECISION: &str =
     "floats kept in single precision (f32, a 4-byte REAL): keep all 64 bits";
+const MICROSECONDS: &str =
+    "times rounded to microseconds (a timestamp type): keep the float's every bit";
+/// A run the harbor acknowledged and then does not have.
+pub const RUN_GONE: &str = "the run is gone";
+const START_EXCLUSIVE: &str = "the row at start_time is missing: the window's start is inclusive";
+
+/// The rule a usual cause (`cause::of_*`) breaks.
+fn rule_of_usual(usual: &str) -> Rule {
+    match usual {
+        u if u.contains("another run") => Rule::RunIsolated,
+        u if u.contains("end_time") || u.contains("start_time") => Rule::InTimespan,
+        u if u.contains("precision") || u.contains("microseconds") => Rule::SameFloat,
+        u if u.contains("out of timestamp order") => Rule::TimeThenInsertion,
+        u if u.contains("a store per thread") => Rule::AcknowledgedIsKept,
+        _ => Rule::SameJson,
+    }
+}
+
+/// The disagreement of a usual cause (`cause::of_*`): its words are its way.
+pub fn usual(usual: &str) -> Disagreement {
+    Disagreement::new(rule_of_usual(usual), usual, usual)
+}
 
 /// What a timespan read most likely did wrong: `rows` are what the harbor gave, `expected`
 /// what the contract gives (may be empty when not known).
@@ -41,13 +67,79 @@ pub fn of_timespan(
         return Some("a row after end_time: the window ends at end_time");
     }
     let has = |t: f64| times().any(|r| same_float(r, t));
-    if (expected.iter()).any(|f| same_float(f.timestamp, start) && !has(f.timestamp)) {
-        return Some("the row at start_time is missing: the window's start is inclusive");
+    // (With no row at all, rows are lost, not the window's start.)
+    let start_missing = expected
+        .iter()
+        .any(|f| same_float(f.timestamp, start) && !has(f.timestamp));
+    if start_missing && !rows.is_empty() {
+        return Some(START_EXCLUSIVE);
     }
     if rows.windows(2).any(|w| w[0].timestamp > w[1].timestamp) {
         return Some("rows out of timestamp order: a timespan lists its rows by time");
     }
     None
+}
+
+/// What else gives exactly the harbor's `rows` of the window [start, end) when rows of
+/// `expected` are lost: times kept in f32 or in microseconds, whose rows fall outside it, or a
+/// window that leaves out its start. A lost row is then that defect's, when a check shows it.
+pub fn also_of_timespan(
+    rows: &[FactLog],
+    expected: &[FactLog],
+    start: f64,
+    end: f64,
+) -> Vec<Disagreement> {
+    let within = |t: f64| (start..end).contains(&t);
+    let kept = |cause: &str, t: f64| match cause {
+        SINGLE_PRECISION => within(f64::from(t as f32)),
+        MICROSECONDS => within((t * 1e6).round() / 1e6),
+        _ => t != start,
+    };
+    let hypotheses = [SINGLE_PRECISION, MICROSECONDS, START_EXCLUSIVE].into_iter();
+    let explained = hypotheses.filter_map(|cause| {
+        let predicted: Vec<&FactLog> = (expected.iter())
+            .filter(|f| kept(cause, f.timestamp))
+            .collect();
+        let lost = predicted.len() < expected.len() && predicted.len() == rows.len();
+        let same = predicted
+            .iter()
+            .zip(rows)
+            .all(|(p, r)| p.command == r.command);
+        (lost && same).then(|| usual(cause))
+    });
+    explained.collect()
+}
+
+/// A run the harbor lost sums to the zeros of a run never made: when the harbor's summary is
+/// those zeros and the contract's is not, the run is gone (when a check shows that).
+pub fn also_of_summaries(
+    summary: &Result<SummaryStats>,
+    expected: &Result<SummaryStats>,
+) -> Vec<Disagreement> {
+    let zeros = crate::model::rules::summary_stats([]);
+    match (summary, expected) {
+        (Ok(s), Ok(e)) if *s == zeros && *e != zeros => {
+            vec![Disagreement::new(
+                Rule::AcknowledgedIsKept,
+                RUN_GONE,
+                RUN_GONE,
+            )]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// [`also_of_timespan`] of two reads, when both gave rows.
+pub fn also_of_reads(
+    rows: &Result<Vec<FactLog>>,
+    expected: &Result<Vec<FactLog>>,
+    start: f64,
+    end: f64,
+) -> Vec<Disagreement> {
+    match (rows, expected) {
+        (Ok(rows), Ok(expected)) => also_of_timespan(rows, expected, start, end),
+        _ => Vec::new(),
+    }
 }
 
 /// What a failed call's error most likely says about the harbor, when it is a usual defect:
@@ -64,8 +156,8 @@ pub fn of_error(what: &str) -> Option<&'static str> {
 /// of the usual lossy stores: single precision, microseconds, a float for an integer, a cut.
 pub fn of_values(expected: &Exact, actual: &Exact) -> Option<&'static str> {
     let (e, a) = first_difference(expected, actual)?;
-    // A value the contract has elsewhere was moved (a reordering), not changed by a store.
-    if matches!(a, Exact::Float(_)) && holds(expected, a) {
+    // The same floats, moved (a reordering), not changed by a store.
+    if matches!(a, Exact::Float(_)) && floats(expected) == floats(actual) {
         return None;
     }
     match (e, a) {
@@ -73,7 +165,7 @@ pub fn of_values(expected: &Exact, actual: &Exact) -> Option<&'static str> {
             Some(SINGLE_PRECISION)
         }
         (Exact::Float(e), Exact::Float(a)) if same_float((e * 1e6).round() / 1e6, *a) => {
-            Some("times rounded to microseconds (a timestamp type): keep the float's every bit")
+            Some(MICROSECONDS)
         }
         (Exact::Int(_), Exact::Float(_)) => {
             Some("an integer read back as a float: keep JSON numbers as they were written")
@@ -99,14 +191,20 @@ pub fn of_values(expected: &Exact, actual: &Exact) -> Option<&'static str> {
     }
 }
 
-/// Whether `doc` holds the leaf `leaf` anywhere (floats by their bits).
-fn holds(doc: &Exact, leaf: &Exact) -> bool {
-    match (doc, leaf) {
-        (Exact::List(items), _) => items.iter().any(|d| holds(d, leaf)),
-        (Exact::Object(fields), _) => fields.iter().any(|(_, d)| holds(d, leaf)),
-        (Exact::Float(x), Exact::Float(y)) => same_float(*x, *y),
-        _ => false,
+/// The bits of every float of `doc`, sorted.
+fn floats(doc: &Exact) -> Vec<u64> {
+    fn walk(doc: &Exact, out: &mut Vec<u64>) {
+        match doc {
+            Exact::List(items) => items.iter().for_each(|d| walk(d, out)),
+            Exact::Object(fields) => fields.iter().for_each(|(_, d)| walk(d, out)),
+            Exact::Float(x) => out.push(x.to_bits()),
+            _ => {}
+        }
     }
+    let mut out = Vec::new();
+    walk(doc, &mut out);
+    out.sort_unstable();
+    out
 }
 
 /// Whether `b` holds exactly the items of `a`, each as often.
@@ -138,9 +236,10 @@ fn first_difference<'a>(e: &'a Exact, a: &'a Exact) -> Option<(&'a Exact, &'a Ex
             let inner = es.iter().zip(as_).find_map(|(e, a)| first_difference(e, a));
             inner.or_else(|| (es.len() != as_.len()).then_some((e, a)))
         }
-        (Exact::Object(es), Exact::Object(_)) => es.iter().find_map(|(key, e)| match a.get(key) {
-            Some(a) => first_difference(e, a),
-            None => Some((e, &Exact::Null)),
+        // A key missing is the object changed, not a value read back as null.
+        (Exact::Object(es), Exact::Object(_)) => es.iter().find_map(|(key, ev)| match a.get(key) {
+            Some(av) => first_difference(ev, av),
+            None => Some((e, a)),
         }),
         (Exact::Float(x), Exact::Float(y)) if same_float(*x, *y) => None,
         _ if e == a => None,
@@ -222,6 +321,23 @@ mod tests {
         let t = 1769463073.25_f64;
         let single = of_timespan(&rows(run, &[f64::from(t as f32)]), &[], run, t, t + 1.0);
         assert!(single.unwrap().contains("single precision"));
+    }
+
+    /// A row lost is explained by a lossy time only when that loss gives exactly these rows.
+    #[test]
+    fn a_lost_row_is_explained_only_by_what_gives_it() {
+        let run = "r";
+        let t = 1769462954.25_f64;
+        let expected = rows(run, &[t, t + 0.5]);
+        let said = |also: Vec<Disagreement>| also.into_iter().map(|d| d.way).collect::<Vec<_>>();
+        // Both rows gone: times in f32 (128 s apart there) do it; an exclusive start keeps one.
+        let none = said(also_of_timespan(&[], &expected, t, t + 1.0));
+        assert_eq!(none, [SINGLE_PRECISION]);
+        // Only the row at start gone: an exclusive start would do it; f32 would lose both.
+        let second = rows(run, &[t + 0.5]);
+        let start = said(also_of_timespan(&second, &expected, t, t + 1.0));
+        assert_eq!(start, [START_EXCLUSIVE]);
+        assert!(also_of_timespan(&expected, &expected, t, t + 1.0).is_empty());
     }
 
     /// Two operations a ulp apart given back swapped look like a rounded time; they are a reordering.

@@ -5,28 +5,18 @@
 
 use limani_contract::Exact;
 
+pub use super::cause::usual;
 use super::difference::{first_difference, of_lists, of_values, Difference};
+pub use super::failed_call::{inconsistent_host_id, normalized};
 use super::failure::Disagreement;
 use crate::error::{ErrorKind, LimaniError, Result};
 use crate::model::{rules, Rule};
 use limani_fixtures::shorten;
 
-/// The rule a usual cause (`cause::of_*`) breaks.
-fn rule_of_usual(usual: &str) -> Rule {
-    match usual {
-        u if u.contains("another run") => Rule::RunIsolated,
-        u if u.contains("end_time") || u.contains("start_time") => Rule::InTimespan,
-        u if u.contains("precision") || u.contains("microseconds") => Rule::SameFloat,
-        u if u.contains("out of timestamp order") => Rule::TimeThenInsertion,
-        u if u.contains("a store per thread") => Rule::AcknowledgedIsKept,
-        _ => Rule::SameJson,
-    }
-}
-
 /// A read whose answer (`actual`, ids renamed) differs from the model's (`expected`).
 pub fn of_read(expected: &Exact, actual: &Exact, usual: Option<&str>) -> Disagreement {
     if let Some(usual) = usual {
-        return Disagreement::new(rule_of_usual(usual), usual, usual);
+        return super::cause::usual(usual);
     }
     if rules::same_json(expected, actual) {
         return Disagreement::new(
@@ -59,9 +49,10 @@ pub fn of_outcome(method: &str, harbor: &Result<()>, model: &Result<()>) -> Disa
                 _ => Rule::SameOutcome,
             };
             let kind = kind_name(refused);
+            // Whichever call accepts it: a harbor that does not refuse it.
             Disagreement::new(
                 rule,
-                format!("{method} accepts what the contract refuses as {kind}"),
+                format!("accepts what the contract refuses as {kind}"),
                 format!("{method} accepts what the contract refuses as {kind}: {refused}"),
             )
         }
@@ -80,19 +71,16 @@ pub fn of_outcome(method: &str, harbor: &Result<()>, model: &Result<()>) -> Disa
                 ),
             )
         }
-        (Err(error), Ok(())) => {
-            let message = match error {
-                LimaniError::Storage { message, .. } => normalized(message),
-                other => kind_name(other),
-            };
-            Disagreement::new(
-                Rule::SameOutcome,
-                format!("fails: {message}"),
-                format!(
-                    "{method} fails where the contract accepts: {}",
-                    shorten(&error.to_string(), 200, 60)
-                ),
-            )
+        (Err(error), Ok(())) => super::failed_call::of_error(method, error),
+        // A storage error (a panic, say) where the contract refuses is still that error.
+        (Err(error @ LimaniError::Storage { .. }), Err(refused)) => {
+            let d = super::failed_call::of_error(method, error);
+            let said = format!(
+                "{method} fails as {} where the contract gives {}",
+                kind_name(error),
+                kind_name(refused)
+            );
+            Disagreement::new(d.rule, d.way, said)
         }
         (Err(error), Err(refused)) => Disagreement::new(
             Rule::SameOutcome,
@@ -124,21 +112,14 @@ fn unreadable_field(error: &LimaniError) -> Option<String> {
     (!name.is_empty() && !name.contains(' ')).then(|| name.to_owned())
 }
 
-/// `get_or_create_host` gave one host two ids (or one id to two hosts): said so by every check
-/// that sees it, one cause.
-pub fn inconsistent_host_id(said: impl Into<String>) -> Disagreement {
-    Disagreement::new(
-        Rule::OneHostPerName,
-        "get_or_create_host gives an inconsistent id",
-        said,
-    )
-}
-
 /// A failure the check wrote itself (no read compared): its words without what differs from one
 /// run to the next (run ids, numbers), under the rule of the check's group.
 pub fn of_failure(group: &str, what: &str, usual: Option<&str>) -> Disagreement {
     if let Some(usual) = usual {
-        return Disagreement::new(rule_of_usual(usual), usual, usual);
+        return super::cause::usual(usual);
+    }
+    if let Some(failed) = super::failed_call::in_text(what) {
+        return failed;
     }
     if what.contains("timed out") {
         return Disagreement::new(Rule::Answers, "hangs", shorten(what, 200, 60));
@@ -155,27 +136,6 @@ pub fn of_failure(group: &str, what: &str, usual: Option<&str>) -> Disagreement 
         _ => Rule::SameOutcome,
     };
     Disagreement::new(rule, normalized(what), shorten(what, 200, 60))
-}
-
-/// Text without the kit's run ids, numbers and quoted values: what stays the same when one
-/// defect shows in another check.
-pub fn normalized(text: &str) -> String {
-    let mut out = String::new();
-    let mut quoted = false;
-    for word in text.split_inclusive([' ', '(', ')', ',', ':']) {
-        let bare = word.trim_end_matches([' ', '(', ')', ',', ':']);
-        let tail = &word[bare.len()..];
-        if bare.starts_with('"') || quoted {
-            quoted = !(bare.ends_with('"') && (bare.len() > 1 || quoted));
-            out.push('…');
-        } else if bare.contains("kit-") || bare.chars().any(|c| c.is_ascii_digit()) {
-            out.push('#');
-        } else {
-            out.push_str(bare);
-        }
-        out.push_str(tail);
-    }
-    shorten(&out, 160, 0)
 }
 
 #[cfg(test)]
@@ -238,13 +198,10 @@ mod tests {
         let d = of_read(&e, &a, None);
         assert_eq!(
             (d.rule, d.way.as_str()),
-            (
-                Rule::AcknowledgedIsKept,
-                "fact logs of the timespan missing"
-            )
+            (Rule::AcknowledgedIsKept, "fact logs missing")
         );
         let d = of_read(&a, &e, None);
-        assert_eq!(d.way, "fact logs of the timespan extra");
+        assert_eq!(d.way, "fact logs extra");
     }
 
     #[test]

@@ -166,11 +166,13 @@ pub(super) fn of_lists(
                 .flatten()
                 .any(|r| read.is_some_and(|read| read != *r))
     };
+    // A fact log lost is lost whichever read shows it.
+    let kind = what.trim_end_matches(" of the timespan");
     if is_sub(&ka, &ke) {
         let missing: Vec<Exact> = missing_items(expected, actual);
         return Disagreement::new(
             Rule::AcknowledgedIsKept,
-            format!("{what} missing"),
+            format!("{kind} missing"),
             format!(
                 "{} {what} written are not read back: {}",
                 missing.len(),
@@ -187,7 +189,7 @@ pub(super) fn of_lists(
         };
         return Disagreement::new(
             rule,
-            format!("{what} extra"),
+            format!("{kind} extra"),
             format!(
                 "{} {what} more than were written come back: {}",
                 extra.len(),
@@ -242,12 +244,17 @@ pub(super) fn of_values(path: &[String], e: &Exact, a: &Exact, whole: &Exact) ->
             ),
             _ => Disagreement::new(
                 Rule::AcknowledgedIsKept,
-                "the run is gone",
+                super::cause::RUN_GONE,
                 "the run is gone: the read gives None for a run that was written",
             ),
         };
     }
     let unpaired = |v: &Exact| matches!(v, Exact::Str(s) if s.starts_with("<an id"));
+    let host_id = field == "host_id" || (field == "id" && path.iter().any(|p| p == ".hosts"));
+    if (unpaired(a) || unpaired(e)) && host_id {
+        let said = format!("{at}: a host id get_or_create_host did not give for this host: expected {es} — got {as_}");
+        return super::failed_call::inconsistent_host_id(said);
+    }
     if unpaired(a) || unpaired(e) {
         return Disagreement::new(
             Rule::OneHostPerName,

@@ -20,6 +20,9 @@ pub struct Disagreement {
     pub way: String,
     /// The disagreement in one line, in the Logbook's words, with expected and actual.
     pub said: String,
+    /// The rule and way of another defect that would give this very answer (rows of a window
+    /// lost to single-precision times): this failure follows from it when a check shows it.
+    pub also: Vec<(Rule, String)>,
 }
 
 impl Disagreement {
@@ -28,6 +31,7 @@ impl Disagreement {
             rule,
             way: way.into(),
             said: said.into(),
+            also: Vec::new(),
         }
     }
 }
@@ -73,6 +77,15 @@ impl Failure {
     /// The same failure, with the first disagreement it shows, unless it has one already.
     pub fn breaks(mut self, first: Disagreement) -> Self {
         self.first.get_or_insert(Box::new(first));
+        self
+    }
+
+    /// The same failure, its first disagreement also explained by `also` (see
+    /// [`Disagreement::also`]).
+    pub fn explained_by(mut self, also: Vec<Disagreement>) -> Self {
+        if let Some(first) = self.first.as_mut() {
+            first.also.extend(also.into_iter().map(|a| (a.rule, a.way)));
+        }
         self
     }
 

@@ -5,6 +5,7 @@
 pub mod cause;
 pub mod classify;
 mod difference;
+pub mod failed_call;
 pub mod failure;
 pub(crate) mod meeting;
 pub mod outcome;

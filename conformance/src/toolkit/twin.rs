@@ -162,16 +162,11 @@ impl<'a> Twin<'a> {
         let (h, m) = (self.harbor.create_run(run), self.model.create_run(run));
         if let (Ok(h), Ok(m)) = (&h, &m) {
             if h != m {
-                return Err(Failure::differs(
-                    "create_run returned another run id than it was given",
-                    m,
-                    h,
-                )
-                .breaks(Disagreement::new(
-                    Rule::RunIdUnique,
-                    "create_run returns another id",
-                    format!("create_run returns another id than it was given: expected {m:?} — got {h:?}"),
-                )));
+                let said = format!("create_run returns another id: expected {m:?} — got {h:?}");
+                let first =
+                    Disagreement::new(Rule::RunIdUnique, "create_run returns another id", said);
+                let what = "create_run returned another run id than it was given";
+                return Err(Failure::differs(what, m, h).breaks(first));
             }
         }
         Self::same_outcome("create_run", &h.map(drop), &m.map(drop), false)
@@ -299,10 +294,10 @@ impl<'a> Twin<'a> {
             h.map(|h| self.ties(h, Side::Harbor)),
             m.map(|m| self.ties(m, Side::Model)),
         );
-        let diagnose = |h: &Vec<FactLog>, m: &Vec<FactLog>| {
-            super::cause::of_timespan(h, m, run_id, start, end)
-        };
-        self.compare_read(&call, h, m, |r, h, m| rename_facts(r, h, m), diagnose)
+        let diagnose = |h: &Vec<_>, m: &Vec<_>| super::cause::of_timespan(h, m, run_id, start, end);
+        let also = super::cause::also_of_reads(&h, &m, start, end);
+        let verdict = self.compare_read(&call, h, m, |r, h, m| rename_facts(r, h, m), diagnose);
+        verdict.map_err(|f| f.explained_by(also))
     }
 
     pub fn summary(&self, run_id: &str) -> Verdict {
@@ -311,7 +306,8 @@ impl<'a> Twin<'a> {
             self.model.get_run_summary_stats(run_id),
         );
         let durations = self.model.durations(run_id);
-        self.compare_read(
+        let gone = super::cause::also_of_summaries(&h, &m);
+        let verdict = self.compare_read(
             &format!("get_run_summary_stats({run_id:?})"),
             h,
             m,
@@ -322,7 +318,8 @@ impl<'a> Twin<'a> {
                 h
             },
             |_, _| None,
-        )
+        );
+        verdict.map_err(|f| f.explained_by(gone))
     }
 
     pub fn run_data(&self, run_id: &str) -> Verdict {

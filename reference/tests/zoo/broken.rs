@@ -219,7 +219,11 @@ impl Limani for Broken {
                 }
                 std::thread::sleep(Duration::from_millis(20)); // between the select and the insert
                 let n = self.calls.fetch_add(1, Ordering::SeqCst);
-                if self.is(Defect::RacyHostsUniqueError) && n > 0 {
+                // The loser of a race: another thread inserted the host meanwhile.
+                let raced = (self.inner().get_run_data(run_id)?.into_iter())
+                    .flat_map(|d| d.hosts)
+                    .any(|h| h.name.split('\u{1}').next() == Some(&name));
+                if self.is(Defect::RacyHostsUniqueError) && raced {
                     let message = "UNIQUE constraint failed: hosts.run_id, hosts.name";
                     return Err(LimaniError::storage_message("get_or_create_host", message));
                 }

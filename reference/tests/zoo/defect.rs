@@ -252,7 +252,10 @@ impl Defect {
             | InsertionOrderTimespan
             | InsertionOrderFactLogs
             | TiesReversed => &[Rule::TimeThenInsertion],
-            RunDataMixesRuns | TimespanAllRuns | WritesToLastCreatedRun => &[Rule::RunIsolated],
+            RunDataMixesRuns | TimespanAllRuns => &[Rule::RunIsolated],
+            // What the Logbook sees: a run's writes are not kept (only two runs at once, a
+            // recommended check, shows where they went).
+            WritesToLastCreatedRun => &[Rule::AcknowledgedIsKept],
             ClosedTimespanEnd | OpenTimespanStart | InvertedWindowSwapped => &[Rule::InTimespan],
             NanBoundsGiveEmpty | NonFiniteAccepted => &[Rule::Finite],
             SummarySuccessfulWrong | SummaryFrozenAtFailure | SummaryFrozenAtSecondEnd => {

@@ -4,10 +4,12 @@
 use super::{CheckResult, Outcome, Report, SERVER_LOST};
 use crate::model::Rule;
 
+type Key = (Option<Rule>, String);
+
 impl CheckResult {
-    /// The key of its cause: failures of one rule and one way are one cause (a result made
+    /// The key of its own cause: failures of one rule and one way are one cause (a result made
     /// without its disagreement: of one usual cause or first difference).
-    fn cause_key(&self) -> Option<(Option<Rule>, String)> {
+    fn own_key(&self) -> Option<Key> {
         match (self.outcome, self.rule) {
             _ if self.cause.as_deref() == Some(SERVER_LOST) => None,
             (Outcome::Failed, Some(rule)) => Some((Some(rule), self.way.clone())),
@@ -15,24 +17,38 @@ impl CheckResult {
             _ => None,
         }
     }
+
+    /// The key of its cause among `shown`, the failures' own keys: the defect that also
+    /// explains it when another failure shows that defect as its own, else its own.
+    fn cause_key(&self, shown: &[Key]) -> Option<Key> {
+        let own = self.own_key()?;
+        let also = (self.also.iter()).map(|(rule, way)| (Some(*rule), way.clone()));
+        Some(also.into_iter().find(|k| shown.contains(k)).unwrap_or(own))
+    }
 }
 
 impl Report {
     /// Names each failure's root: of the failures of one cause, the one that fails the
     /// certification, with the fewest calls before it (the first in the report on a tie).
     pub(super) fn assign_causes(&mut self) {
-        let rank = |r: &CheckResult| (!self.fails_certification(r), r.calls_made);
+        // A root shows its cause itself (its own key), not only as one that also explains it.
+        let rank = |r: &CheckResult, key: &Key| {
+            let shows = r.own_key().as_ref() == Some(key);
+            (!self.fails_certification(r), !shows, r.calls_made)
+        };
         // (the cause's key, the rank of its root so far, the root's id)
-        type Root = ((Option<Rule>, String), (bool, usize), String);
+        type Root = (Key, (bool, bool, usize), String);
         let mut roots: Vec<Root> = Vec::new();
+        let shown: Vec<Key> = self.results.iter().filter_map(|r| r.own_key()).collect();
         for r in &self.results {
-            let Some(key) = r.cause_key() else {
+            let Some(key) = r.cause_key(&shown) else {
                 continue;
             };
+            let ranked = rank(r, &key);
             match roots.iter_mut().find(|(k, _, _)| *k == key) {
-                Some((_, best, id)) if rank(r) < *best => (*best, *id) = (rank(r), r.id.clone()),
+                Some((_, best, id)) if ranked < *best => (*best, *id) = (ranked, r.id.clone()),
                 Some(_) => {}
-                None => roots.push((key, rank(r), r.id.clone())),
+                None => roots.push((key, ranked, r.id.clone())),
             }
         }
         for r in self
@@ -40,7 +56,7 @@ impl Report {
             .iter_mut()
             .filter(|r| r.cause.as_deref() != Some(SERVER_LOST))
         {
-            let root = r.cause_key().and_then(|key| {
+            let root = r.cause_key(&shown).and_then(|key| {
                 let found = roots.iter().find(|(k, _, _)| *k == key);
                 found.map(|(_, _, id)| id.clone())
             });

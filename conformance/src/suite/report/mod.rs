@@ -81,6 +81,9 @@ pub struct CheckResult {
     /// For a failure: the check that shows its cause most directly (itself, for that root).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
+    /// The rule and way of another defect that explains this failure too, if a check shows it.
+    #[serde(skip)]
+    pub also: Vec<(Rule, String)>,
 }
 
 /// All results of one suite run.
@@ -140,6 +143,7 @@ impl CheckResult {
             said: String::new(),
             calls_made: 0,
             cause: None,
+            also: Vec::new(),
         }
     }
 
@@ -149,6 +153,9 @@ impl CheckResult {
         self.way = bound::printable(&first.way);
         self.said = bound::printable(&crate::toolkit::shorten(&first.said, 400, 100));
         self.calls_made = calls_made;
+        self.also = (first.also.into_iter())
+            .map(|(rule, way)| (rule, bound::printable(&way)))
+            .collect();
         self
     }
 
