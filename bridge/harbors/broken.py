@@ -1,5 +1,6 @@
 """Broken Python harbors, each GoodSqlite with one realistic defect, and the check that catches it."""
 
+import functools
 import json
 import threading
 import time
@@ -8,14 +9,29 @@ from good_sqlite import GoodSqlite
 
 
 class RacyHosts(GoodSqlite):
-    """Select-then-insert hosts: racing threads both insert (caught by hosts::idempotent_under_threads)."""
+    """Select-then-insert hosts: racing threads both insert (caught by hosts::idempotent_under_threads).
+    The race window is widened (50 ms) once many threads share the harbor, as in the kit's race
+    of 8; alone or with the Logbook's two threads it is as fast as GoodSqlite, so that its one
+    defect is the race, not slowness."""
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.threads_seen = 0
+        self.seen_lock = threading.Lock()
+
+    def _conn(self):
+        if getattr(self.local, "conn", None) is None:
+            with self.seen_lock:
+                self.threads_seen += 1
+        return super()._conn()
 
     def get_or_create_host(self, run_id, host_name):
         conn = self._conn()
         row = conn.execute("SELECT id FROM hosts WHERE run_id = ? AND name = ?", (run_id, host_name)).fetchone()
         if row:
             return row[0]
-        time.sleep(0.05)
+        if self.threads_seen >= 4:
+            time.sleep(0.05)
         return conn.execute("INSERT INTO hosts (run_id, name) VALUES (?, ?)", (run_id, host_name)).lastrowid
 
 
@@ -61,7 +77,9 @@ class UnroundedAndFactsInIdOrder(SummaryWithoutRounding, InsertionOrderFacts):
 
 
 class BooleansAsStrings(GoodSqlite):
-    """``changed``/``success`` stored as 'True'/'False' (caught by records::operation_round_trip)."""
+    """``changed``/``success`` stored as 'True'/'False' (caught by records::operation_round_trip).
+    Two rules: reads give strings for booleans (same_json), and the summary counts 'False' as
+    changed (summary_stats)."""
 
     def _flag(self, value):
         return str(value)
@@ -75,13 +93,14 @@ class EmptyStringAsNull(GoodSqlite):
 
 
 class MemoryOnly(GoodSqlite):
-    """Keeps everything in an in-memory database of its own process (caught by durability::reopen_keeps_everything)."""
+    """Keeps everything in an in-memory database of its own process (caught by durability::reopen_keeps_everything).
+    Its calls take turns, so that the shared cache's table locks are not a second defect."""
 
     shared = None
 
     def __init__(self, config):
         super().__init__(dict(config or {}, werehouse="file:limani-memory-only?mode=memory&cache=shared"))
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
 
     def _conn(self):
         if getattr(self.local, "conn", None) is None:
@@ -93,6 +112,20 @@ class MemoryOnly(GoodSqlite):
             self.local.conn = conn
             MemoryOnly.shared = MemoryOnly.shared or conn  # keeps the memory database alive
         return self.local.conn
+
+
+def _in_turn(name):
+    @functools.wraps(getattr(GoodSqlite, name))
+    def call(self, *args, **kwargs):
+        with self.lock:
+            return getattr(GoodSqlite, name)(self, *args, **kwargs)
+
+    return call
+
+
+for _name in ("init_db", "create_run", "start_update_run", "end_run_update", "get_or_create_host", "insert_operation",
+              "insert_snapshot", "insert_fact_log", "get_facts_for_timespan", "get_run_summary_stats", "get_run_data"):
+    setattr(MemoryOnly, _name, _in_turn(_name))
 
 
 class MemoryPerThread(GoodSqlite):

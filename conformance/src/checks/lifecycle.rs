@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::ok;
 use crate::records::Revision;
-use crate::toolkit::{sample, Check, Ctx, Failure, Group, Level, Verdict};
+use crate::toolkit::{failed_call, sample, Check, Ctx, Failure, Group, Level, Verdict};
 use crate::{Json, Limani};
 
 /// The checks of this group, in report order.
@@ -232,13 +232,15 @@ fn connect_answers_the_logbooks_status_query(ctx: &Ctx) -> Verdict {
         Failure::new(format!(
             "the Logbook's end_run would break: connect().execute(...) failed: {e}"
         ))
+        .breaks(failed_call::of_error("status_through_connect", &e))
     })?;
     if status.as_deref() != Some("failure") {
         return Err(Failure::differs(
             "connect().execute(\"SELECT status FROM runs WHERE id = ?\") gave another status",
             &Some("failure"),
             &status,
-        ));
+        )
+        .breaks(failed_call::another_status()));
     }
     match asked(&ctx.run_id(404)) {
         Some(Ok(None)) => Ok(()),

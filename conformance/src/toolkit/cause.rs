@@ -19,6 +19,20 @@ const MICROSECONDS: &str =
 pub const RUN_GONE: &str = "the run is gone";
 const START_EXCLUSIVE: &str = "the row at start_time is missing: the window's start is inclusive";
 
+/// `init_db`'s tables missing for another thread's connection: a store per connection.
+pub const STORE_PER_THREAD: &str =
+    "a store per thread: the tables init_db made are not there for another thread's connection \
+     (SQLite `:memory:` opens a new empty database per connection): keep one store for every \
+     thread, as the Logbook's writer thread writes where its main thread ran init_db";
+
+/// A run the harbor lost; a store per thread (when a check shows one) loses every run too.
+pub fn run_gone() -> Disagreement {
+    Disagreement {
+        also: vec![(Rule::AcknowledgedIsKept, STORE_PER_THREAD.to_owned())],
+        ..Disagreement::new(Rule::AcknowledgedIsKept, RUN_GONE, RUN_GONE)
+    }
+}
+
 /// The rule a usual cause (`cause::of_*`) breaks.
 fn rule_of_usual(usual: &str) -> Rule {
     match usual {
@@ -119,11 +133,7 @@ pub fn also_of_summaries(
     let zeros = crate::model::rules::summary_stats([]);
     match (summary, expected) {
         (Ok(s), Ok(e)) if *s == zeros && *e != zeros => {
-            vec![Disagreement::new(
-                Rule::AcknowledgedIsKept,
-                RUN_GONE,
-                RUN_GONE,
-            )]
+            vec![run_gone()]
         }
         _ => Vec::new(),
     }
@@ -145,11 +155,7 @@ pub fn also_of_reads(
 /// What a failed call's error most likely says about the harbor, when it is a usual defect:
 /// tables that `init_db` made and another thread does not see (a store per connection).
 pub fn of_error(what: &str) -> Option<&'static str> {
-    what.contains("no such table").then_some(
-        "a store per thread: the tables init_db made are not there for another thread's connection \
-         (SQLite `:memory:` opens a new empty database per connection): keep one store for every \
-         thread, as the Logbook's writer thread writes where its main thread ran init_db",
-    )
+    what.contains("no such table").then_some(STORE_PER_THREAD)
 }
 
 /// What the first differing value of two documents most likely went through, when it is one

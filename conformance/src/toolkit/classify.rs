@@ -43,7 +43,6 @@ pub fn of_outcome(method: &str, harbor: &Result<()>, model: &Result<()>) -> Disa
             let rule = match refused.kind() {
                 ErrorKind::DuplicateRun => Rule::RunIdUnique,
                 ErrorKind::InvalidStatus => Rule::ValidStatus,
-                ErrorKind::InvalidValue if method == "get_facts_for_timespan" => Rule::Finite,
                 ErrorKind::InvalidValue => Rule::Finite,
                 ErrorKind::UnknownRun | ErrorKind::UnknownHost => Rule::KnownRunAndHost,
                 _ => Rule::SameOutcome,
@@ -56,24 +55,13 @@ pub fn of_outcome(method: &str, harbor: &Result<()>, model: &Result<()>) -> Disa
                 format!("{method} accepts what the contract refuses as {kind}: {refused}"),
             )
         }
-        (Err(error), Ok(())) if unreadable_field(error).is_some() => {
-            let field = unreadable_field(error).unwrap_or_default();
-            let rule = match field.rsplit('.').next() {
-                Some("total_duration") => Rule::TotalDuration,
-                _ => Rule::SameJson,
-            };
-            Disagreement::new(
-                rule,
-                field.clone(),
-                format!(
-                    "{method} returns {field} of a type the Logbook cannot read: {}",
-                    shorten(&error.to_string(), 200, 60)
-                ),
-            )
-        }
         (Err(error), Ok(())) => super::failed_call::of_error(method, error),
-        // A storage error (a panic, say) where the contract refuses is still that error.
-        (Err(error @ LimaniError::Storage { .. }), Err(refused)) => {
+        // A storage error (a panic, say) or a harbor's refusal where the contract refuses otherwise
+        // is still that error.
+        (
+            Err(error @ (LimaniError::Storage { .. } | LimaniError::InvalidValue { .. })),
+            Err(refused),
+        ) => {
             let d = super::failed_call::of_error(method, error);
             let said = format!(
                 "{method} fails as {} where the contract gives {}",
@@ -97,19 +85,6 @@ pub fn of_outcome(method: &str, harbor: &Result<()>, model: &Result<()>) -> Disa
 
 fn kind_name(error: &LimaniError) -> String {
     error.kind().as_str().to_owned()
-}
-
-/// The field of a result the bridge could not read (`invalid value for get_run_summary_stats
-/// result: total_duration: ...`): a value the harbor returns wrong.
-fn unreadable_field(error: &LimaniError) -> Option<String> {
-    let LimaniError::InvalidValue { field, reason } = error else {
-        return None;
-    };
-    if !field.ends_with(" result") {
-        return None;
-    }
-    let name = reason.split(':').next()?.trim();
-    (!name.is_empty() && !name.contains(' ')).then(|| name.to_owned())
 }
 
 /// A failure the check wrote itself (no read compared): its words without what differs from one

@@ -242,11 +242,10 @@ pub(super) fn of_values(path: &[String], e: &Exact, a: &Exact, whole: &Exact) ->
                 "a run that was never created",
                 format!("a run comes back that create_run never made: {as_}"),
             ),
-            _ => Disagreement::new(
-                Rule::AcknowledgedIsKept,
-                super::cause::RUN_GONE,
-                "the run is gone: the read gives None for a run that was written",
-            ),
+            _ => Disagreement {
+                said: "the run is gone: the read gives None for a run that was written".into(),
+                ..super::cause::run_gone()
+            },
         };
     }
     let unpaired = |v: &Exact| matches!(v, Exact::Str(s) if s.starts_with("<an id"));

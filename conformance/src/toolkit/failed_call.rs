@@ -19,6 +19,7 @@ pub fn of_error(method: &str, error: &LimaniError) -> Disagreement {
         // run never made is accepted too: an error there is not a run gone.)
         LimaniError::UnknownRun { .. } if !method.starts_with("get_run") => run_gone(said),
         LimaniError::Storage { call, message, .. } => of_message(call, message, said),
+        LimaniError::InvalidValue { field, reason } => of_invalid(method, field, reason, said),
         other => Disagreement::new(
             Rule::SameOutcome,
             format!("fails: {}", other.kind().as_str()),
@@ -30,11 +31,12 @@ pub fn of_error(method: &str, error: &LimaniError) -> Disagreement {
     let overflow = ["inf is not", "out of range", "overflow"]
         .iter()
         .any(|w| text.contains(w));
-    let also = overflow.then(|| super::cause::usual(super::cause::SINGLE_PRECISION));
-    Disagreement {
-        also: also.map(|a| (a.rule, a.way)).into_iter().collect(),
-        ..d
+    let mut d = d;
+    if overflow {
+        let single = super::cause::usual(super::cause::SINGLE_PRECISION);
+        d.also.push((single.rule, single.way));
     }
+    d
 }
 
 /// The cause of a failed call a check told in words (`what`), when they show one: a storage
@@ -44,6 +46,9 @@ pub fn in_text(what: &str) -> Option<Disagreement> {
     if let Some((call, message)) = storage_error(what) {
         return Some(of_message(call, message, said()));
     }
+    if let Some((field, reason)) = invalid_value(what) {
+        return Some(of_invalid("a read", field, reason, said()));
+    }
     if what.contains("(UnknownHost)") || what.contains("UnknownHost:") {
         return Some(inconsistent_host_id(said()));
     }
@@ -51,6 +56,15 @@ pub fn in_text(what: &str) -> Option<Disagreement> {
         return Some(run_gone(said()));
     }
     None
+}
+
+/// The Logbook's status query, through `connect()`, gives another status than the run's.
+pub fn another_status() -> Disagreement {
+    Disagreement::new(
+        Rule::StatusQuery,
+        "the status query gives another status",
+        "the Logbook's status query (connect().execute(\"SELECT status FROM runs WHERE id = ?\")) gives another status than the run has",
+    )
 }
 
 /// `get_or_create_host` gave one host two ids (or one id to two hosts): said so by every check
@@ -86,18 +100,77 @@ pub fn normalized(text: &str) -> String {
 
 /// A run the harbor acknowledged that it then calls unknown.
 fn run_gone(said: String) -> Disagreement {
-    Disagreement::new(Rule::AcknowledgedIsKept, super::cause::RUN_GONE, said)
+    Disagreement {
+        said,
+        ..super::cause::run_gone()
+    }
 }
 
-/// One storage error of `call`: the rule of the call that fails, the message as its way.
+/// One storage error of `call`: the rule of the call that fails, the message as its way (its
+/// first line, without the table or column it names last: one defect shows in every table).
 fn of_message(call: &str, message: &str, said: String) -> Disagreement {
+    if let Some(usual) = super::cause::of_error(message) {
+        return super::cause::usual(usual);
+    }
     let rule = match call {
         _ if message.contains("the harbor panicked") => Rule::Answers,
-        "status_through_connect" => Rule::StatusQuery,
+        "status_through_connect" | "logbook_status" => Rule::StatusQuery,
         "get_or_create_host" => Rule::OneHostPerName,
         _ => Rule::SameOutcome,
     };
-    Disagreement::new(rule, format!("fails: {}", normalized(message)), said)
+    let first = message.lines().next().unwrap_or("");
+    let first = match first.rsplit_once(": ") {
+        Some((head, name)) if !name.contains(' ') && !head.is_empty() => head,
+        _ => first,
+    };
+    Disagreement::new(rule, format!("fails: {}", normalized(first)), said)
+}
+
+/// An invalid value: in an answer (its `field` a path, `CALL result` or `CALL[i]`), a value of
+/// a type the Logbook cannot read; else (`field` is the call) the harbor refusing the call.
+fn of_invalid(method: &str, field: &str, reason: &str, said: String) -> Disagreement {
+    let in_answer = field.ends_with(" result") || field.contains(['.', '[']);
+    if !in_answer {
+        return of_message(field, reason, said);
+    }
+    let name = match field.strip_suffix(" result") {
+        Some(_) => reason.split(':').next().unwrap_or("").trim(),
+        None => field.rsplit('.').next().unwrap_or(field),
+    };
+    let name = match name.split_once('[') {
+        Some((name, _)) => name,
+        None => name,
+    };
+    let rule = match name {
+        "total_duration" => Rule::TotalDuration,
+        _ => Rule::SameJson,
+    };
+    let said = match said.contains("fails where") {
+        true => format!(
+            "{method} returns {name} of a type the Logbook cannot read: {}",
+            shorten(reason, 200, 60)
+        ),
+        false => said,
+    };
+    Disagreement::new(rule, name.to_owned(), said)
+}
+
+/// The field and reason of an invalid value told in text: `invalid value for FIELD: REASON`,
+/// or debug-printed, `InvalidValue { field: "FIELD", reason: "REASON" }`.
+fn invalid_value(text: &str) -> Option<(&str, &str)> {
+    if let Some((_, rest)) = text.split_once("InvalidValue { field: \"") {
+        let (field, rest) = rest.split_once("\", reason: \"")?;
+        let end = rest.find("\" }").unwrap_or(rest.len());
+        return Some((field, &rest[..end]));
+    }
+    let (_, rest) = text.split_once("invalid value for ")?;
+    let (field, rest) = rest.split_once(": ")?;
+    let end = [" (InvalidValue)", "\")", "\n"]
+        .iter()
+        .filter_map(|e| rest.find(e))
+        .min()
+        .unwrap_or(rest.len());
+    Some((field, &rest[..end]))
 }
 
 /// The call and message of a storage error in text: `storage failure in CALL: MESSAGE`, or
@@ -148,5 +221,31 @@ mod tests {
         let compared = of_error("insert_operation", &host);
         assert_eq!((d.rule, d.way), (compared.rule, compared.way));
         assert_eq!(in_text("total_operations differ"), None);
+    }
+
+    /// A harbor's refusal is its call's error; a value of the wrong type in an answer is that
+    /// field read wrong; a table another thread's connection lacks is a store per thread.
+    #[test]
+    fn an_invalid_value_is_the_call_or_the_field() {
+        let refused = LimaniError::invalid("insert_fact_log", "TypeError: unexpected 'timestamp'");
+        let d = of_error("insert_fact_log", &refused);
+        let told = in_text(&format!("write 0 failed: {refused} (InvalidValue)")).unwrap();
+        assert_eq!((d.rule, &d.way), (Rule::SameOutcome, &told.way));
+        let debug = in_text(&format!("harbor Err({refused:?}), model Ok(())")).unwrap();
+        assert_eq!(debug.way, d.way);
+        let field = "run_data.hosts[0].operations[1].changed";
+        let wrong = LimaniError::invalid(field, "expected 0, 1 or a boolean, got \"False\"");
+        let d = of_error("get_run_data", &wrong);
+        assert_eq!((d.rule, d.way.as_str()), (Rule::SameJson, "changed"));
+        let told = in_text(&format!("get_run_data failed: {wrong} (InvalidValue)")).unwrap();
+        assert_eq!(told.way, "changed");
+        let missing =
+            LimaniError::storage_message("create_run", "OperationalError: no such table: runs");
+        let other = LimaniError::storage_message("insert_operation", "no such table: hosts");
+        assert_eq!(
+            of_error("create_run", &missing).way,
+            of_error("x", &other).way
+        );
+        assert_eq!(of_error("x", &other).rule, Rule::AcknowledgedIsKept);
     }
 }

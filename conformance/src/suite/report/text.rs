@@ -52,7 +52,8 @@ impl Report {
                     0 => String::new(),
                     n => format!(" (+{n})"),
                 };
-                let _ = writeln!(out, "\n--- {status} {id} ({level:?}): {}{more}", said(root));
+                let said = one_line(&said(root), 240);
+                let _ = writeln!(out, "\n--- {status} {id} ({level:?}): {said}{more}");
                 continue;
             }
             let full = in_full < SHOWN_IN_FULL;
@@ -140,7 +141,8 @@ impl Report {
             let (n, plural) = (causes.len(), if causes.len() == 1 { "" } else { "s" });
             let _ = writeln!(
                 out,
-                "\nshort summary: {n} cause{plural} of {failed} failed checks"
+                "\nshort summary: {n} cause{plural} of {failed} failed check{}",
+                if failed == 1 { "" } else { "s" }
             );
             for cause in &causes {
                 let root = cause[0];
@@ -148,7 +150,7 @@ impl Report {
                     0 => String::new(),
                     n => format!(" (+{n} follow)"),
                 };
-                let said = crate::toolkit::shorten(&said(root), 160, 0);
+                let said = one_line(&said(root), 160);
                 let _ = writeln!(out, "  {} {} - {said}{follow}", self.status(root), root.id);
             }
         }
@@ -179,10 +181,28 @@ fn headline(message: &str, said: &str) -> String {
         .collect();
     out.insert(
         1.min(out.len()),
-        format!("cause:   {}", crate::toolkit::shorten(said, 240, 0)),
+        format!("cause:   {}", one_line(said, 240)),
     );
     out.push("(the diff and calls: run the reproduce command, or see --log-dir / --json)".into());
     out.join("\n")
+}
+
+/// The lines that open a part of a failure's message.
+const HEADERS: [&str; 6] = [
+    "clause:",
+    "failure: ",
+    "cause:   ",
+    "diff (",
+    "calls that led here",
+    "reproduce:",
+];
+
+/// `text` in one line of at most `max` bytes: its lines joined, up to a traceback.
+fn one_line(text: &str, max: usize) -> String {
+    let lines = text.lines().map(str::trim);
+    let told = lines.take_while(|l| !l.starts_with("Traceback") && !l.starts_with("File \""));
+    let told: Vec<&str> = told.filter(|l| !l.is_empty()).collect();
+    crate::toolkit::shorten(&told.join(" "), max, 0)
 }
 
 /// The most diff lines and calls a cause shows (`--verbose`, `--json` and `--log-dir` have all).
@@ -196,8 +216,21 @@ fn cause_block(message: &str, said: &str) -> String {
     let (mut diff, mut calls) = (Vec::new(), Vec::new());
     let mut section = "";
     for line in message.lines() {
-        if let Some(rest) = line.strip_prefix("cause:   ") {
-            let _ = rest;
+        // What the check told and its cause, in one line each; the lines that went on (a
+        // traceback) are in --verbose, --json and the reproduce command.
+        let header = HEADERS.iter().any(|h| line.starts_with(h));
+        if section == "told" && !header {
+            continue;
+        }
+        if line.starts_with("cause:   ") {
+            section = "told";
+            continue;
+        }
+        if let Some(what) = line.strip_prefix("failure: ") {
+            section = "told";
+            if one_line(what, 240) != one_line(said, 240) {
+                out.push(format!("failure: {}", one_line(what, 240)));
+            }
             continue;
         }
         if line.starts_with("diff (") {
@@ -222,12 +255,7 @@ fn cause_block(message: &str, said: &str) -> String {
         }
         if line.starts_with("clause:") {
             out.push(crate::toolkit::shorten(line, 240, 0));
-            out.push(format!(
-                "cause:   {}",
-                crate::toolkit::shorten(said, 400, 100)
-            ));
-        } else if line.strip_prefix("failure: ") == Some(said) {
-            continue;
+            out.push(format!("cause:   {}", one_line(said, 400)));
         } else if line.starts_with("reproduce:") {
             let cut = diff.len().saturating_sub(CAUSE_DIFF_LINES);
             let at = out
