@@ -194,6 +194,24 @@ fn at(t: f64) -> String {
     )
 }
 
+impl Action {
+    /// The harbor method this action calls.
+    pub fn method(&self) -> &'static str {
+        match self {
+            Action::CreateRun { .. } => "create_run",
+            Action::Host { .. } => "get_or_create_host",
+            Action::Operation { .. } => "insert_operation",
+            Action::Snapshot { .. } => "insert_snapshot",
+            Action::FactLog { .. } => "insert_fact_log",
+            Action::Status { .. } => "start_update_run",
+            Action::EndRun { .. } => "end_run_update",
+            Action::Timespan { .. } => "get_facts_for_timespan",
+            Action::Summary { .. } => "get_run_summary_stats",
+            Action::RunData { .. } => "get_run_data",
+        }
+    }
+}
+
 impl std::fmt::Display for Action {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let host = |h: &u8| format!("{:?}", HOSTS[usize::from(*h) % HOSTS.len()]);

@@ -246,9 +246,7 @@ impl<'a> Session<'a> {
                         .map_err(|e| format!("{:?}: {e}", e.kind()))
                         .map(|()| "Ok")
                 };
-                let text = action.to_string();
-                let method = text.split(' ').next().unwrap_or_default();
-                let first = classify::of_outcome(method, &harbor_outcome, &model_outcome);
+                let first = classify::of_outcome(action.method(), &harbor_outcome, &model_outcome);
                 return Err(Failure::new(format!(
                     "the writer's {action}: the harbor gave {:?}, the contract {:?}",
                     show(&harbor_outcome),
@@ -317,9 +315,9 @@ impl<'a> Session<'a> {
     ) -> Verdict {
         let fail = |what: String| Failure::new(format!("a read during writes, {action}: {what}"));
         // A read that fails where the contract answers: that error's cause.
-        let failed = |method: &str, e: crate::LimaniError| {
+        let failed = |e: crate::LimaniError| {
             let what = e.to_string();
-            fail(what).breaks(classify::of_outcome(method, &Err(e), &Ok(())))
+            fail(what).breaks(classify::of_outcome(action.method(), &Err(e), &Ok(())))
         };
         match action {
             // Only hosts the main thread created are looked up again, as the Logbook does.
@@ -331,14 +329,14 @@ impl<'a> Session<'a> {
                         let first = crate::toolkit::classify::inconsistent_host_id(what.clone());
                         Err(fail(what).breaks(first))
                     }
-                    Err(e) => Err(failed("get_or_create_host", e)),
+                    Err(e) => Err(failed(e)),
                 },
                 None => Ok(()),
             },
             Action::Timespan { run, start, end } => {
                 let rows = harbor
                     .get_facts_for_timespan(&self.run_id(*run), *start, *end)
-                    .map_err(|e| failed("get_facts_for_timespan", e))?;
+                    .map_err(&failed)?;
                 let inside = rows.iter().all(|f| {
                     f.run_id == self.run_id(*run) && rules::in_timespan(f.timestamp, *start, *end)
                 });
@@ -359,11 +357,11 @@ impl<'a> Session<'a> {
             Action::Summary { run } => harbor
                 .get_run_summary_stats(&self.run_id(*run))
                 .map(drop)
-                .map_err(|e| failed("get_run_summary_stats", e)),
+                .map_err(&failed),
             Action::RunData { run } => harbor
                 .get_run_data(&self.run_id(*run))
                 .map(drop)
-                .map_err(|e| failed("get_run_data", e)),
+                .map_err(&failed),
             _ => Ok(()),
         }
     }

@@ -103,6 +103,9 @@ pub fn also_of_timespan(
     start: f64,
     end: f64,
 ) -> Vec<Disagreement> {
+    if rows.len() >= expected.len() {
+        return Vec::new();
+    }
     let within = |t: f64| (start..end).contains(&t);
     let kept = |cause: &str, t: f64| match cause {
         SINGLE_PRECISION => within(f64::from(t as f32)),
@@ -114,7 +117,7 @@ pub fn also_of_timespan(
         let predicted: Vec<&FactLog> = (expected.iter())
             .filter(|f| kept(cause, f.timestamp))
             .collect();
-        let lost = predicted.len() < expected.len() && predicted.len() == rows.len();
+        let lost = predicted.len() == rows.len();
         let same = predicted
             .iter()
             .zip(rows)

@@ -19,7 +19,20 @@ pub fn of_error(method: &str, error: &LimaniError) -> Disagreement {
         // run never made is accepted too: an error there is not a run gone.)
         LimaniError::UnknownRun { .. } if !method.starts_with("get_run") => run_gone(said),
         LimaniError::Storage { call, message, .. } => of_message(call, message, said),
-        LimaniError::InvalidValue { field, reason } => of_invalid(method, field, reason, said),
+        LimaniError::InvalidValue { field, reason } => {
+            let d = of_invalid(field, reason, said);
+            match in_answer(field) {
+                true => Disagreement {
+                    said: format!(
+                        "{method} returns {} of a type the Logbook cannot read: {}",
+                        d.way,
+                        shorten(reason, 200, 60)
+                    ),
+                    ..d
+                },
+                false => d,
+            }
+        }
         other => Disagreement::new(
             Rule::SameOutcome,
             format!("fails: {}", other.kind().as_str()),
@@ -47,7 +60,7 @@ pub fn in_text(what: &str) -> Option<Disagreement> {
         return Some(of_message(call, message, said()));
     }
     if let Some((field, reason)) = invalid_value(what) {
-        return Some(of_invalid("a read", field, reason, said()));
+        return Some(of_invalid(field, reason, said()));
     }
     if what.contains("(UnknownHost)") || what.contains("UnknownHost:") {
         return Some(inconsistent_host_id(said()));
@@ -128,9 +141,8 @@ fn of_message(call: &str, message: &str, said: String) -> Disagreement {
 
 /// An invalid value: in an answer (its `field` a path, `CALL result` or `CALL[i]`), a value of
 /// a type the Logbook cannot read; else (`field` is the call) the harbor refusing the call.
-fn of_invalid(method: &str, field: &str, reason: &str, said: String) -> Disagreement {
-    let in_answer = field.ends_with(" result") || field.contains(['.', '[']);
-    if !in_answer {
+fn of_invalid(field: &str, reason: &str, said: String) -> Disagreement {
+    if !in_answer(field) {
         return of_message(field, reason, said);
     }
     let name = match field.strip_suffix(" result") {
@@ -145,14 +157,13 @@ fn of_invalid(method: &str, field: &str, reason: &str, said: String) -> Disagree
         "total_duration" => Rule::TotalDuration,
         _ => Rule::SameJson,
     };
-    let said = match said.contains("fails where") {
-        true => format!(
-            "{method} returns {name} of a type the Logbook cannot read: {}",
-            shorten(reason, 200, 60)
-        ),
-        false => said,
-    };
     Disagreement::new(rule, name.to_owned(), said)
+}
+
+/// Whether an invalid value's `field` is in a harbor's answer (a path, `CALL result`), not the
+/// call itself.
+fn in_answer(field: &str) -> bool {
+    field.ends_with(" result") || field.contains(['.', '['])
 }
 
 /// The field and reason of an invalid value told in text: `invalid value for FIELD: REASON`,
