@@ -8,6 +8,7 @@ pub mod process;
 pub mod protocol;
 pub mod python;
 pub mod serve;
+mod shared;
 mod sync;
 pub mod wire;
 

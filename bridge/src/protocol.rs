@@ -19,6 +19,9 @@ pub struct Hello {
     /// Whether it takes each lane as a socket of its own (a harbor the fork server forked).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub lane_sockets: bool,
+    /// Whether `limani serve` took the shared memory its client offered (`crate::shared`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shared_memory: bool,
 }
 
 /// A call of the kit: `{"id", "lane", "method", "params"}` (read with [`read_request`]).
@@ -174,6 +177,10 @@ pub struct Summary {
 /// Reads a request; an error names the path of the value it is about (`params.fact_log.timestamp`)
 /// and comes with the request's id when the line has one.
 pub fn read_request(line: &str) -> Result<Request, (Option<u64>, String)> {
+    // A well-formed line is read in one pass; any other, again as below, for the error's words.
+    if let Some(request) = read_request_at_once(line) {
+        return Ok(request);
+    }
     #[derive(Deserialize)]
     struct Envelope {
         id: u64,
@@ -190,6 +197,30 @@ pub fn read_request(line: &str) -> Result<Request, (Option<u64>, String)> {
         id: envelope.id,
         lane: envelope.lane,
         call,
+    })
+}
+
+/// A request read straight from its line (its params not built as a tree first), or `None`
+/// for a line [`read_request`] must read the slow way (to say what is wrong with it).
+fn read_request_at_once(line: &str) -> Option<Request> {
+    #[derive(Deserialize)]
+    struct Envelope<'a> {
+        id: u64,
+        #[serde(default)]
+        lane: u64,
+        #[serde(borrow)]
+        method: std::borrow::Cow<'a, str>,
+        #[serde(borrow)]
+        params: Option<&'a serde_json::value::RawValue>,
+    }
+    let envelope: Envelope = serde_json::from_str(line).ok()?;
+    let params = envelope.params.map_or("null", |p| p.get());
+    let method = serde_json::to_string(&envelope.method).ok()?;
+    let call = format!(r#"{{"method":{method},"params":{params}}}"#);
+    Some(Request {
+        id: envelope.id,
+        lane: envelope.lane,
+        call: serde_json::from_str(&call).ok()?,
     })
 }
 
@@ -336,6 +367,33 @@ mod tests {
             operation.timestamp.is_nan()
                 && operation.logs.as_str() == r#"{"stderr":"","stdout":""}"#
         );
+    }
+
+    #[test]
+    fn a_request_reads_in_any_key_order() {
+        let back = read_request(r#"{"params":{"run_id":"r"},"method":"get_run_data","id":4}"#);
+        assert!(
+            matches!(back, Ok(Request { id: 4, lane: 0, call: Call::GetRunData { run_id } }) if run_id == "r")
+        );
+        let (id, _) = read_request(r#"{"id":5,"lane":1,"method":"connect"}"#).unwrap_err();
+        assert_eq!(
+            id,
+            Some(5),
+            "a call without params is refused, as before the quick read"
+        );
+        let back = read_request(r#"{"lane":1,"method":"connect","params":{},"id":5}"#);
+        assert!(matches!(
+            back,
+            Ok(Request {
+                id: 5,
+                lane: 1,
+                call: Call::Connect {}
+            })
+        ));
+        let (id, error) =
+            read_request(r#"{"id":6,"method":"no_such_call","params":{}}"#).unwrap_err();
+        assert_eq!(id, Some(6));
+        assert!(error.contains("no_such_call"), "{error}");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use crate::fds::spin_until_readable;
 use crate::protocol::{self, Call, Hello, Outcome, Reply, Request, Summary};
+use crate::shared::{Ready, Shared};
 use crate::wire;
 
 /// How long the serving side watches stdin after a reply: a Logbook's next call comes within
@@ -90,18 +91,56 @@ fn reply(id: Option<u64>, result: Result<Value>) -> Reply {
 
 fn send<W: Write>(out: &Mutex<W>, message: &impl serde::Serialize) -> std::io::Result<()> {
     let line = serde_json::to_string(message).map_err(std::io::Error::other)?;
+    send_line(out, &line)
+}
+
+fn send_line<W: Write>(out: &Mutex<W>, line: &str) -> std::io::Result<()> {
     let mut out = out.lock().unwrap_or_else(|p| p.into_inner());
     writeln!(out, "{line}")?;
     out.flush()
 }
 
+/// Sends `answer` where its request came from: the shared memory (a reply too long for it
+/// on stdout) or stdout.
+fn answer<W: Write>(to: Option<&Shared>, out: &Mutex<W>, answer: &Reply) -> std::io::Result<()> {
+    let Some(shared) = to else {
+        return send(out, answer);
+    };
+    let line = serde_json::to_string(answer).map_err(std::io::Error::other)?;
+    shared.answer(line.as_bytes(), || send_line(out, &line))
+}
+
 /// Serves `harbor` on this process's stdin and stdout until `shutdown` or the end of stdin,
-/// watching stdin a moment before each read sleeps (a client's next call comes soon).
+/// watching stdin a moment before each read sleeps (a client's next call comes soon), and the
+/// memory `$LIMANI_SERVE_SHARED` names, if any (`crate::shared`).
 pub fn serve_stdio(harbor: Arc<dyn Limani>, name: &str, revision: Revision) -> std::io::Result<()> {
+    // Before any descriptor of this process is made: those the client passed are still theirs.
+    let shared = match Shared::from_env() {
+        Some(Ok(shared)) => Some(Arc::new(shared)),
+        Some(Err(e)) => {
+            eprintln!("limani: serve: no shared memory ({e}): the pipes only");
+            None
+        }
+        None => None,
+    };
     let stdin = std::io::stdin().as_fd().try_clone_to_owned()?;
     let fd = stdin.as_raw_fd();
     let input = BufReader::with_capacity(1 << 16, std::fs::File::from(stdin));
-    serve_on(harbor, name, revision, input, Some(fd), std::io::stdout())
+    let watch = Watch { fd, shared };
+    serve_on(
+        harbor,
+        name,
+        revision,
+        input,
+        Some(watch),
+        std::io::stdout(),
+    )
+}
+
+/// What the serving loop watches besides its input's buffer: stdin, and the shared memory.
+struct Watch {
+    fd: RawFd,
+    shared: Option<Arc<Shared>>,
 }
 
 /// Serves `harbor` until `shutdown` or the end of input.
@@ -115,9 +154,12 @@ pub fn serve(
     serve_on(harbor, name, revision, BufReader::new(input), None, output)
 }
 
+/// A request, and the shared memory its reply goes to (else stdout).
+type Job = (Request, Option<Arc<Shared>>);
+
 /// The lanes that have a thread of their own, and how many calls those threads hold.
 struct Lanes {
-    threads: HashMap<u64, mpsc::Sender<Request>>,
+    threads: HashMap<u64, mpsc::Sender<Job>>,
     /// Calls handed to a lane thread and not answered yet.
     busy: Arc<AtomicUsize>,
 }
@@ -127,7 +169,7 @@ fn serve_on<R: Read>(
     name: &str,
     revision: Revision,
     mut input: BufReader<R>,
-    watch: Option<RawFd>,
+    watch: Option<Watch>,
     output: impl Write + Send + 'static,
 ) -> std::io::Result<()> {
     let output = Arc::new(Mutex::new(output));
@@ -137,6 +179,7 @@ fn serve_on<R: Read>(
         create_run: revision,
         pid: Some(std::process::id()),
         lane_sockets: false,
+        shared_memory: watch.as_ref().is_some_and(|w| w.shared.is_some()),
     };
     send(&output, &hello)?;
     let mut lanes = Lanes {
@@ -145,8 +188,21 @@ fn serve_on<R: Read>(
     };
     let mut line = String::new();
     loop {
-        if let (Some(fd), true) = (watch, input.buffer().is_empty()) {
-            spin_until_readable(fd, WATCH);
+        let buffered = !input.buffer().is_empty();
+        match &watch {
+            Some(Watch {
+                fd,
+                shared: Some(shared),
+            }) => {
+                if let Ready::Shared = shared.wait(*fd, buffered, WATCH) {
+                    match serve_shared(shared, &harbor, &mut lanes, &output)? {
+                        Some(()) => continue,
+                        None => break,
+                    }
+                }
+            }
+            Some(Watch { fd, shared: None }) if !buffered => spin_until_readable(*fd, WATCH),
+            _ => {}
         }
         line.clear();
         if input.read_line(&mut line)? == 0 {
@@ -175,26 +231,63 @@ fn serve_on<R: Read>(
             send(&output, &answer)?;
             continue;
         }
-        lanes.hand_over(request, &harbor, &output);
+        lanes.hand_over((request, None), &harbor, &output);
     }
     Ok(())
+}
+
+/// Serves the request posted in the shared memory; `None` after `shutdown`.
+fn serve_shared<W: Write + Send + 'static>(
+    shared: &Arc<Shared>,
+    harbor: &Arc<dyn Limani>,
+    lanes: &mut Lanes,
+    output: &Arc<Mutex<W>>,
+) -> std::io::Result<Option<()>> {
+    let line = shared.request();
+    let read = std::str::from_utf8(&line)
+        .map_err(|e| (None, format!("not UTF-8: {e}")))
+        .and_then(protocol::read_request);
+    let request = match read {
+        Ok(request) => request,
+        Err((id, e)) => {
+            let error =
+                LimaniError::invalid("request", format!("not a request of the protocol: {e}"));
+            answer(Some(shared), output, &reply(id, Err(error)))?;
+            return Ok(Some(()));
+        }
+    };
+    if let Call::Shutdown {} = request.call {
+        answer(
+            Some(shared),
+            output,
+            &reply(Some(request.id), Ok(Value::Null)),
+        )?;
+        return Ok(None);
+    }
+    if lanes.busy.load(Ordering::Acquire) == 0 {
+        let done = reply(Some(request.id), dispatch(harbor.as_ref(), request.call));
+        answer(Some(shared), output, &done)?;
+    } else {
+        lanes.hand_over((request, Some(shared.clone())), harbor, output);
+    }
+    Ok(Some(()))
 }
 
 impl Lanes {
     /// Gives `request` to its lane's thread (started on the lane's first such call).
     fn hand_over<W: Write + Send + 'static>(
         &mut self,
-        request: Request,
+        job: Job,
         harbor: &Arc<dyn Limani>,
         output: &Arc<Mutex<W>>,
     ) {
-        let jobs = self.threads.entry(request.lane).or_insert_with(|| {
-            let (tx, rx) = mpsc::channel::<Request>();
+        let jobs = self.threads.entry(job.0.lane).or_insert_with(|| {
+            let (tx, rx) = mpsc::channel::<Job>();
             let (harbor, output, busy) = (harbor.clone(), output.clone(), self.busy.clone());
             std::thread::spawn(move || {
-                for request in rx {
-                    let answer = reply(Some(request.id), dispatch(harbor.as_ref(), request.call));
-                    let sent = send(&output, &answer);
+                for (request, to) in rx {
+                    let done = reply(Some(request.id), dispatch(harbor.as_ref(), request.call));
+                    let sent = answer(to.as_deref(), &output, &done);
                     busy.fetch_sub(1, Ordering::AcqRel);
                     if sent.is_err() {
                         return;
@@ -204,7 +297,7 @@ impl Lanes {
             tx
         });
         self.busy.fetch_add(1, Ordering::AcqRel);
-        if jobs.send(request).is_err() {
+        if jobs.send(job).is_err() {
             self.busy.fetch_sub(1, Ordering::AcqRel);
         }
     }

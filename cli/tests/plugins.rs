@@ -262,3 +262,6 @@ mod server_gone;
 
 #[path = "plugins/real_chaos.rs"]
 mod real_chaos;
+
+#[path = "plugins/shared_memory.rs"]
+mod shared_memory;

@@ -22,8 +22,8 @@ impl Json {
     /// The payload with this text; anything but one JSON document is [`LimaniError::InvalidValue`].
     pub fn new(text: impl Into<String>) -> Result<Json> {
         let text: String = text.into();
-        match Exact::parse(&text) {
-            Ok(_) => Ok(Json(text.into_boxed_str())),
+        match Exact::check(&text) {
+            Ok(()) => Ok(Json(text.into_boxed_str())),
             Err(e) => Err(LimaniError::invalid(
                 "json",
                 format!("not one JSON document: {e}"),

@@ -17,6 +17,7 @@ import threading
 import time
 
 from . import PROTOCOL_VERSION
+from . import shared as shared_memory
 from .errors import DuplicateRun, InvalidStatus, InvalidValue, LimaniError, UnknownHost, UnknownRun
 from .values import dumps, number
 
@@ -40,16 +41,31 @@ class ServerGone(LimaniError):
 class Server:
     """A ``limani serve`` process serving ``target``; ``call`` sends it one call and waits."""
 
-    def __init__(self, program, target, name):
+    def __init__(self, program, target, name, shared=None):
         self.name = name
         self._stderr = tempfile.TemporaryFile()
         env = dict(os.environ, LIMANI_SERVE_TARGET=target)  # a password stays off the command line
+        if shared is None:
+            shared = shared_memory.offered()
+        self._shared = self._memory = shared_memory.Shared() if shared else None
+        if self._shared is not None:
+            env[shared_memory.ENV] = self._shared.env()
         # Its own session: a Ctrl-C at the terminal is the Logbook's to handle (it still ends the
         # run through this server); the server ends when its stdin closes, as when this process does.
-        self._process = subprocess.Popen(
-            [program, "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
-            env=env, close_fds=True, start_new_session=True,
-        )
+        try:
+            self._process = subprocess.Popen(
+                [program, "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
+                env=env, close_fds=True, start_new_session=True,
+                pass_fds=self._shared.pass_fds() if self._shared is not None else (),
+            )
+        except BaseException:
+            if self._memory is not None:
+                self._memory.close(started=False)
+            raise
+        if self._shared is not None:
+            self._shared.started(self._process.stdout)
+        # One call at a time goes through the shared memory; another thread's meanwhile, the pipes.
+        self._shared_turn = threading.Lock()
         self._out = self._process.stdin
         self._in = self._process.stdout
         self._watch = select.poll()
@@ -69,8 +85,11 @@ class Server:
             hello = None
         if not isinstance(hello, dict) or hello.get("limani_bridge") != PROTOCOL_VERSION:
             self._end("it did not start")
+            self.close()
             raise self._gone
         self.pid = hello.get("pid") or self._process.pid
+        if not hello.get("shared_memory"):
+            self._shared = None  # it did not take it: the pipes alone (closed with the server)
 
     def call(self, method, params):
         """The ``ok`` of the reply to ``method``; raises what the server's error names."""
@@ -81,6 +100,17 @@ class Server:
         line = (dumps({"id": rid, "lane": lane, "method": method, "params": params}) + "\n").encode("utf-8")
         if self._gone:
             raise self._gone
+        shared = self._shared
+        if shared is not None and len(line) <= shared.cap and self._shared_turn.acquire(False):
+            try:
+                reply = shared.call(line, self._gone_now)
+            except BaseException:
+                # Interrupted mid-call (a Ctrl-C, say): the memory's turn is lost, the pipes stay.
+                self._shared = None
+                raise
+            finally:
+                self._shared_turn.release()
+            return _result(_read_reply(reply) if reply is not None else self._reply(rid), method)
         try:
             with self._write:
                 self._out.write(line)
@@ -122,6 +152,10 @@ class Server:
                 self._replies[reply.get("id")] = reply
                 self._turn.notify_all()
 
+    def _gone_now(self):
+        self._end("it ended")
+        raise self._gone
+
     def _end(self, how):
         """Marks the server gone (with the last lines it wrote to stderr) and wakes every caller."""
         with self._turn:
@@ -156,6 +190,9 @@ class Server:
             self._process.kill()
             self._process.wait()
         self._stderr.close()
+        memory, self._memory, self._shared = self._memory, None, None
+        if memory is not None:
+            memory.close()
 
 
 def _read_reply(line):

@@ -12,7 +12,12 @@ pub use write::{float_text, write_json_string};
 impl Exact {
     /// Reads one JSON document (surrounding whitespace allowed, nothing else).
     pub fn parse(text: &str) -> Result<Exact, ParseError> {
-        parse::parse(text)
+        parse::parse(text, true)
+    }
+
+    /// Whether `text` is one JSON document that [`Exact::parse`] reads, without keeping it.
+    pub fn check(text: &str) -> Result<(), ParseError> {
+        parse::parse(text, false).map(drop)
     }
 
     /// The value of `key`, when this is an object that has it.
@@ -107,9 +112,13 @@ mod tests {
             r#""\u+041""#,
         ] {
             assert!(Exact::parse(bad).is_err(), "{bad:?}");
+            assert_eq!(Exact::check(bad), Exact::parse(bad).map(drop), "{bad:?}");
         }
         let deep = "[".repeat(super::MAX_DEPTH + 2);
         assert_eq!(Exact::parse(&deep).unwrap_err().reason, "nested too deep");
+        assert_eq!(Exact::check(&deep).unwrap_err().reason, "nested too deep");
+        let good = r#"{"a": [1, -0, 1e400, NaN, "\u00e9\ud800", {"a": 1, "a": 2}], "b": null}"#;
+        assert_eq!(Exact::check(good), Ok(()));
     }
 
     #[test]

@@ -2,11 +2,13 @@
 
 use super::value::{Exact, ParseError, MAX_DEPTH};
 
-/// Reads one JSON document (surrounding whitespace allowed, nothing else).
-pub(super) fn parse(text: &str) -> Result<Exact, ParseError> {
+/// Reads one JSON document (surrounding whitespace allowed, nothing else); with `build` false,
+/// only checks it (the same grammar, nothing kept: what a payload's check needs).
+pub(super) fn parse(text: &str, build: bool) -> Result<Exact, ParseError> {
     let mut p = Parser {
         s: text.as_bytes(),
         i: 0,
+        build,
     };
     let value = p.value(0)?;
     p.ws();
@@ -19,6 +21,8 @@ pub(super) fn parse(text: &str) -> Result<Exact, ParseError> {
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
+    /// Whether values are built (else each is read and dropped, as `Exact::Null`).
+    build: bool,
 }
 
 impl Parser<'_> {
@@ -73,7 +77,10 @@ impl Parser<'_> {
             return Ok(Exact::List(items));
         }
         loop {
-            items.push(self.value(depth + 1)?);
+            let item = self.value(depth + 1)?;
+            if self.build {
+                items.push(item);
+            }
             self.ws();
             if self.eat(b"]") {
                 return Ok(Exact::List(items));
@@ -102,9 +109,11 @@ impl Parser<'_> {
                 return Err(self.err("expected :"));
             }
             let value = self.value(depth + 1)?;
-            match fields.iter_mut().find(|(k, _)| *k == key) {
-                Some(field) => field.1 = value,
-                None => fields.push((key, value)),
+            if self.build {
+                match fields.iter_mut().find(|(k, _)| *k == key) {
+                    Some(field) => field.1 = value,
+                    None => fields.push((key, value)),
+                }
             }
             self.ws();
             if self.eat(b"}") {
@@ -140,9 +149,12 @@ impl Parser<'_> {
                 .position(|&b| matches!(b, b'"' | b'\\' | 0..=0x1f));
             self.i = plain.map_or(self.s.len(), |n| start + n);
             // The input is a &str, and the run stops at an ASCII byte: a char boundary.
-            out.push_str(
-                std::str::from_utf8(&self.s[start..self.i]).map_err(|_| self.err("bad UTF-8"))?,
-            );
+            if self.build {
+                out.push_str(
+                    std::str::from_utf8(&self.s[start..self.i])
+                        .map_err(|_| self.err("bad UTF-8"))?,
+                );
+            }
             match self.peek() {
                 Some(b'"') => {
                     self.i += 1;
@@ -152,17 +164,20 @@ impl Parser<'_> {
                     self.i += 1;
                     let c = self.peek().ok_or_else(|| self.err("unfinished escape"))?;
                     self.i += 1;
-                    match c {
-                        b'"' => out.push('"'),
-                        b'\\' => out.push('\\'),
-                        b'/' => out.push('/'),
-                        b'b' => out.push('\u{8}'),
-                        b'f' => out.push('\u{c}'),
-                        b'n' => out.push('\n'),
-                        b'r' => out.push('\r'),
-                        b't' => out.push('\t'),
-                        b'u' => out.push(self.unicode()?),
+                    let c = match c {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => self.unicode()?,
                         _ => return Err(self.err("bad escape")),
+                    };
+                    if self.build {
+                        out.push(c);
                     }
                 }
                 Some(_) => return Err(self.err("control character in a string")),
@@ -219,6 +234,9 @@ impl Parser<'_> {
             if digits(self) == 0 {
                 return Err(self.err("bad exponent"));
             }
+        }
+        if !self.build {
+            return Ok(Exact::Null);
         }
         let text =
             std::str::from_utf8(&self.s[start..self.i]).map_err(|_| self.err("bad number"))?;

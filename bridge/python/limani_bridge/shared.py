@@ -1,0 +1,120 @@
+"""Memory shared with a ``limani serve`` process: one call at a time posted in it and answered in
+it, with no pipe crossed (``docs/bridge-protocol.md``, "Shared memory"). A doorbell pipe each way
+wakes a side that sleeps; a request too long for it, and other threads' calls, take the pipes.
+
+Offered on Linux x86_64 only: its ordering of plain stores is what the layout relies on (a
+length is written before the state byte that says it is there; a locked instruction, the one a
+``threading.Lock`` makes, orders a flag's store before the other side's flag is read).
+"""
+
+import mmap
+import os
+import platform
+import select
+import struct
+import threading
+import time
+
+ENV = "LIMANI_SERVE_SHARED"
+SIZE = 4096 + 2 * (256 << 10)
+HEADER = 4096
+STATE, SERVER_SLEEPS, CLIENT_SLEEPS = 0, 1, 2
+REQUEST_LEN, REPLY_LEN = 8, 12
+IDLE, POSTED, ANSWERED = 0, 1, 2
+ON_THE_PIPE = 0xFFFFFFFF
+SPIN_SECONDS = 500e-6
+LOOK_AGAIN_MS = 100
+
+_U32 = struct.Struct("<I")
+
+
+def offered():
+    """Whether this machine gets the shared memory (else the pipes alone)."""
+    return hasattr(os, "memfd_create") and platform.machine() in ("x86_64", "AMD64")
+
+
+class Shared:
+    """The client's side: made before the server starts, its descriptors passed to it."""
+
+    def __init__(self, size=SIZE):
+        self.cap = (size - HEADER) // 2
+        self._memory = os.memfd_create("limani-serve", os.MFD_CLOEXEC)
+        os.ftruncate(self._memory, size)
+        self._map = mmap.mmap(self._memory, size)
+        self._to_server = os.pipe()  # (the server's end, ours)
+        self._to_client = os.pipe()  # (ours, the server's end)
+        self._ordering = threading.Lock()
+        self._watch = None
+
+    def pass_fds(self):
+        """The descriptors the server inherits."""
+        return (self._memory, self._to_server[0], self._to_client[1])
+
+    def env(self):
+        """``$LIMANI_SERVE_SHARED`` for the server: ``MEMORY,IN,OUT``."""
+        return "%d,%d,%d" % self.pass_fds()
+
+    def started(self, server_output):
+        """Closes the server's ends here; ``server_output`` (its stdout) tells when it is gone."""
+        for fd in self.pass_fds():
+            os.close(fd)
+        self._watch = select.poll()
+        self._watch.register(self._to_client[0], select.POLLIN)
+        self._watch.register(server_output, 0)  # only its hang-up: the server gone
+
+    def _fence(self):
+        self._ordering.acquire()
+        self._ordering.release()
+
+    def call(self, line, gone):
+        """Posts ``line`` and waits for its reply: its bytes, or ``None`` when the server wrote
+        it on stdout (too long for the memory); ``gone()`` raises once the server is gone."""
+        self.post(line)
+        return self.wait(gone)
+
+    def post(self, line):
+        m = self._map
+        n = len(line)
+        m[HEADER:HEADER + n] = line
+        _U32.pack_into(m, REQUEST_LEN, n)
+        m[STATE] = POSTED
+        self._fence()
+        if m[SERVER_SLEEPS]:
+            os.write(self._to_server[1], b"!")
+
+    def wait(self, gone):
+        m = self._map
+        # The reply of a quick call comes sooner than a sleeping thread wakes: watch a moment.
+        until = time.perf_counter() + SPIN_SECONDS
+        while m[STATE] != ANSWERED and time.perf_counter() < until:
+            pass
+        if m[STATE] != ANSWERED:
+            self._sleep(gone)
+        n = _U32.unpack_from(m, REPLY_LEN)[0]
+        reply = None if n == ON_THE_PIPE else m[HEADER + self.cap:HEADER + self.cap + n]
+        m[STATE] = IDLE
+        return reply
+
+    def _sleep(self, gone):
+        m = self._map
+        m[CLIENT_SLEEPS] = 1
+        self._fence()
+        try:
+            while m[STATE] != ANSWERED:
+                for fd, events in self._watch.poll(LOOK_AGAIN_MS):
+                    if fd == self._to_client[0]:
+                        os.read(fd, 64)
+                    elif m[STATE] != ANSWERED:
+                        gone()
+        finally:
+            m[CLIENT_SLEEPS] = 0
+
+    def close(self, started=True):
+        """Closes this side's descriptors (and the server's, when it never started)."""
+        theirs = () if started else self.pass_fds()
+        for fd in (self._to_server[1], self._to_client[0]) + theirs:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._map.close()  # its own copy of the memory's descriptor: ours closed once it started
