@@ -92,12 +92,16 @@ class Server:
             self._shared = None  # it did not take it: the pipes alone (closed with the server)
 
     def call(self, method, params):
-        """The ``ok`` of the reply to ``method``; raises what the server's error names."""
+        """The ``ok`` of the reply to ``method``; raises what the server's error names.
+        ``params`` is a dict, or its JSON text already made (ASCII)."""
         lane = getattr(self._local, "lane", None)
         if lane is None:
             lane = self._local.lane = next(self._lanes)
         rid = next(self._ids)
-        line = (dumps({"id": rid, "lane": lane, "method": method, "params": params}) + "\n").encode("utf-8")
+        if type(params) is str:
+            line = ('{"id":%d,"lane":%d,"method":"%s","params":%s}\n' % (rid, lane, method, params)).encode("ascii")
+        else:
+            line = (dumps({"id": rid, "lane": lane, "method": method, "params": params}) + "\n").encode("utf-8")
         if self._gone:
             raise self._gone
         shared = self._shared
@@ -199,7 +203,19 @@ def _read_reply(line):
     """A reply line, non-finite floats made floats again (looked for only where one is marked)."""
     if b'"$float"' in line:
         return json.loads(line, object_hook=number)
-    return json.loads(line)
+    # The server writes one JSON object a line: scanned at once (json.loads of bytes first
+    # guesses their encoding, in Python); anything else is read by json.loads, which says why.
+    text = line.decode("utf-8")
+    try:
+        reply, end = _scan(text, 0)
+    except StopIteration:
+        end = -1
+    if end == len(text) or (end > 0 and not text[end:].strip()):
+        return reply
+    return json.loads(text)
+
+
+_scan = json.JSONDecoder().scan_once
 
 
 def _result(reply, method):

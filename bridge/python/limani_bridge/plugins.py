@@ -75,6 +75,16 @@ def _payload(value, name):
 
 
 _dumps = json.JSONEncoder(allow_nan=False).encode  # made once: json.dumps(.., allow_nan=False) makes one per call
+_text_json = json.encoder.encode_basestring_ascii  # a str as JSON text, as the encoder writes it
+
+
+def _all_text(*values):
+    return all(type(v) is str for v in values)
+
+
+def _finite(value):
+    """A float the protocol writes as itself (``%r`` is how json writes a float)."""
+    return type(value) is float and math.isfinite(value)
 
 
 FACT_COLUMNS = ("id", "run_id", "timestamp", "log_level", "context", "command")
@@ -173,14 +183,23 @@ class ServedLimani:
         self._call("insert_snapshot", {"snapshot": snapshot})
 
     def insert_fact_log(self, run_id, timestamp, log_level, context, command):
+        if _all_text(run_id, log_level, context, command) and _finite(timestamp):
+            # The Logbook's own types: the params' JSON made here at once (what dumps would give).
+            self._call("insert_fact_log", '{"fact_log":{"run_id":%s,"timestamp":%r,"log_level":%s,'
+                       '"context":%s,"command":%s}}' % (_text_json(run_id), timestamp, _text_json(log_level),
+                                                       _text_json(context), _text_json(command)))
+            return
         fact_log = {"run_id": run_id, "timestamp": _number(timestamp, "timestamp"), "log_level": log_level,
                     "context": context, "command": command}
         self._call("insert_fact_log", {"fact_log": fact_log})
 
     def get_facts_for_timespan(self, run_id, start_time, end_time):
-        rows = self._call("get_facts_for_timespan", {
-            "run_id": run_id, "start_time": _number(start_time, "start_time"),
-            "end_time": _number(end_time, "end_time")})
+        if _all_text(run_id) and _finite(start_time) and _finite(end_time):
+            params = '{"run_id":%s,"start_time":%r,"end_time":%r}' % (_text_json(run_id), start_time, end_time)
+        else:
+            params = {"run_id": run_id, "start_time": _number(start_time, "start_time"),
+                      "end_time": _number(end_time, "end_time")}
+        rows = self._call("get_facts_for_timespan", params)
         # In the columns' order, as Ch-rima's dict(row) gives them (the Logbook stores these rows).
         return [{k: row.get(k) for k in FACT_COLUMNS} for row in rows]
 
