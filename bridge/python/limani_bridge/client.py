@@ -47,7 +47,7 @@ class Server:
         env = dict(os.environ, LIMANI_SERVE_TARGET=target)  # a password stays off the command line
         if shared is None:
             shared = shared_memory.offered()
-        self._shared = self._memory = shared_memory.Shared() if shared else None
+        self._shared = self._memory = _shared_memory() if shared else None
         if self._shared is not None:
             env[shared_memory.ENV] = self._shared.env()
         # Its own session: a Ctrl-C at the terminal is the Logbook's to handle (it still ends the
@@ -197,6 +197,15 @@ class Server:
         memory, self._memory, self._shared = self._memory, None, None
         if memory is not None:
             memory.close()
+
+
+def _shared_memory():
+    """A memory to share with the server, or None where this machine will not make one (the
+    pipes then carry every call)."""
+    try:
+        return shared_memory.Shared()
+    except OSError:
+        return None
 
 
 def _read_reply(line):

@@ -140,3 +140,25 @@ fn a_server_that_cannot_map_the_memory_serves_on_the_pipes() {
         "{said}"
     );
 }
+
+/// A machine that will not make the memory (`memfd_create` refused) carries every call on the
+/// pipes.
+#[test]
+fn no_memory_to_share_means_the_pipes() {
+    let out = on_a_store(
+        r#"
+import os, sys
+def refused(*args, **kwargs):
+    raise PermissionError("memfd_create refused")
+os.memfd_create = refused
+from limani_bridge.plugins import LimaniSqlite
+harbor = LimaniSqlite({"path": sys.argv[1]})
+harbor.init_db()
+run = harbor.create_run("chaos-1-1", "human", 1769462953.5, {}, set())
+assert harbor._serve()._shared is None, "a memory where none could be made"
+assert harbor.get_run_data(run)["run"]["id"] == run
+print("piped")
+"#,
+    );
+    assert!(out.contains("piped"), "{out}");
+}
