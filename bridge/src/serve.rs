@@ -195,7 +195,9 @@ fn serve_on<R: Read>(
                 shared: Some(shared),
             }) => {
                 if let Ready::Shared = shared.wait(*fd, buffered, WATCH) {
-                    match serve_shared(shared, &harbor, &mut lanes, &output)? {
+                    let line = shared.request();
+                    let line = std::str::from_utf8(&line).map_err(|e| format!("not UTF-8: {e}"));
+                    match serve_line(line, Some(shared), &harbor, &mut lanes, &output)? {
                         Some(()) => continue,
                         None => break,
                     }
@@ -211,64 +213,43 @@ fn serve_on<R: Read>(
         if line.trim().is_empty() {
             continue;
         }
-        let request: Request = match protocol::read_request(line.trim_end()) {
-            Ok(request) => request,
-            Err((id, e)) => {
-                let error =
-                    LimaniError::invalid("request", format!("not a request of the protocol: {e}"));
-                send(&output, &reply(id, Err(error)))?;
-                continue;
-            }
-        };
-        if let Call::Shutdown {} = request.call {
-            send(&output, &reply(Some(request.id), Ok(Value::Null)))?;
+        if serve_line(Ok(line.trim_end()), None, &harbor, &mut lanes, &output)?.is_none() {
             break;
         }
-        // No call running anywhere: this one runs here, at once (every earlier call of its lane
-        // has been answered, so the lane's order holds). Else on its lane's thread.
-        if lanes.busy.load(Ordering::Acquire) == 0 {
-            let answer = reply(Some(request.id), dispatch(harbor.as_ref(), request.call));
-            send(&output, &answer)?;
-            continue;
-        }
-        lanes.hand_over((request, None), &harbor, &output);
     }
     Ok(())
 }
 
-/// Serves the request posted in the shared memory; `None` after `shutdown`.
-fn serve_shared<W: Write + Send + 'static>(
-    shared: &Arc<Shared>,
+/// Serves one request line (or what made it unreadable), its reply sent where it came from
+/// (`to`: the shared memory, else stdout); `None` after `shutdown`.
+fn serve_line<W: Write + Send + 'static>(
+    line: std::result::Result<&str, String>,
+    to: Option<&Arc<Shared>>,
     harbor: &Arc<dyn Limani>,
     lanes: &mut Lanes,
     output: &Arc<Mutex<W>>,
 ) -> std::io::Result<Option<()>> {
-    let line = shared.request();
-    let read = std::str::from_utf8(&line)
-        .map_err(|e| (None, format!("not UTF-8: {e}")))
-        .and_then(protocol::read_request);
-    let request = match read {
+    let request = match line.map_err(|e| (None, e)).and_then(protocol::read_request) {
         Ok(request) => request,
         Err((id, e)) => {
             let error =
                 LimaniError::invalid("request", format!("not a request of the protocol: {e}"));
-            answer(Some(shared), output, &reply(id, Err(error)))?;
+            answer(to.map(|s| &**s), output, &reply(id, Err(error)))?;
             return Ok(Some(()));
         }
     };
     if let Call::Shutdown {} = request.call {
-        answer(
-            Some(shared),
-            output,
-            &reply(Some(request.id), Ok(Value::Null)),
-        )?;
+        let done = reply(Some(request.id), Ok(Value::Null));
+        answer(to.map(|s| &**s), output, &done)?;
         return Ok(None);
     }
+    // No call running anywhere: this one runs here, at once (every earlier call of its lane
+    // has been answered, so the lane's order holds). Else on its lane's thread.
     if lanes.busy.load(Ordering::Acquire) == 0 {
         let done = reply(Some(request.id), dispatch(harbor.as_ref(), request.call));
-        answer(Some(shared), output, &done)?;
+        answer(to.map(|s| &**s), output, &done)?;
     } else {
-        lanes.hand_over((request, Some(shared.clone())), harbor, output);
+        lanes.hand_over((request, to.cloned()), harbor, output);
     }
     Ok(Some(()))
 }
