@@ -69,10 +69,10 @@ class Shared:
     def call(self, line, gone):
         """Posts ``line`` and waits for its reply: its bytes, or ``None`` when the server wrote
         it on stdout (too long for the memory); ``gone()`` raises once the server is gone."""
-        self.post(line)
+        self.post(line, gone)
         return self.wait(gone)
 
-    def post(self, line):
+    def post(self, line, gone):
         m = self._map
         n = len(line)
         m[HEADER:HEADER + n] = line
@@ -80,7 +80,10 @@ class Shared:
         m[STATE] = POSTED
         self._fence()
         if m[SERVER_SLEEPS]:
-            os.write(self._to_server[1], b"!")
+            try:
+                os.write(self._to_server[1], b"!")
+            except OSError:  # its doorbell's other end closed: the server is gone
+                gone()
 
     def wait(self, gone):
         m = self._map
