@@ -4,6 +4,8 @@
 mod common;
 #[path = "python_harbors/processes.rs"]
 mod processes;
+#[path = "python_harbors/replies.rs"]
+mod replies;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

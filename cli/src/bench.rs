@@ -230,9 +230,11 @@ fn table(all: &[Timings]) -> String {
             let mut sorted = took.clone();
             sorted.sort();
             let ms = |d: Duration| d.as_secs_f64() * 1e3;
+            let mean = sorted.iter().sum::<Duration>() / (sorted.len().max(1) as u32);
             out += &format!(
-                "  {method:<24} {:>7} calls  p50 {:>8.3} ms  p99 {:>8.3} ms\n",
+                "  {method:<24} {:>7} calls  mean {:>8.3} ms  p50 {:>8.3} ms  p99 {:>8.3} ms\n",
                 sorted.len(),
+                ms(mean),
                 ms(percentile(&sorted, 0.5)),
                 ms(percentile(&sorted, 0.99))
             );

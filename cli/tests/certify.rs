@@ -391,7 +391,7 @@ fn bench_compares_targets() {
     );
     assert!(stdout.contains("\nmemory:: "), "{stdout}");
     assert!(
-        stdout.contains("  insert_operation             200 calls  p50 "),
+        stdout.contains("  insert_operation             200 calls  mean "),
         "{stdout}"
     );
     let (code, _, stderr) = limani(&["bench"]);

@@ -15,7 +15,7 @@ import traceback
 
 from . import PROTOCOL_VERSION
 from .harbor import call, kind
-from .values import dumps, loads, plain
+from .values import dumps, loads, reply
 
 
 SPIN_SECONDS = 50e-6
@@ -31,24 +31,27 @@ class Server:
         self.lanes = {}
 
     def send(self, message):
-        line = dumps(message)
+        self.send_line((dumps(message) + "\n").encode("utf-8"))
+
+    def send_line(self, line):
         with self.write_lock:
-            self.out.write(line + "\n")
+            self.out.write(line.decode("utf-8"))
             self.out.flush()
 
     def answer(self, request):
+        """The reply line to a request, as bytes."""
         rid = request.get("id")
         try:
             result = call(self.harbor, self.rev, request["method"], request.get("params") or {})
-            return {"id": rid, "ok": plain(result)}
+            return reply(rid, result)
         except Exception as exc:  # every harbor error goes back to the kit
-            return {"id": rid, "error": {
+            return (dumps({"id": rid, "error": {
                 "type": type(exc).__name__, "kind": kind(exc),
                 "message": str(exc), "traceback": traceback.format_exc(),
-            }}
+            }}) + "\n").encode("utf-8")
 
     def respond(self, request):
-        self.send(self.answer(request))
+        self.send_line(self.answer(request))
 
     def open_lanes(self):
         """Serves each lane socket the kit sends, on a thread of its own, until the kit is gone."""
@@ -88,11 +91,11 @@ class Server:
                     request = loads(line)
                     if not isinstance(request, dict):
                         raise ValueError("a request is a JSON object, not %s" % type(request).__name__)
-                    reply = self.answer(request)
+                    answer = self.answer(request)
                 except Exception as exc:  # a bad line is answered, never the end of the lane
-                    reply = {"id": None, "error": {"type": "ProtocolError", "kind": "storage",
-                             "message": "not a request: %s" % exc, "traceback": ""}}
-                lane.sendall((dumps(reply) + "\n").encode("utf-8"))
+                    answer = (dumps({"id": None, "error": {"type": "ProtocolError", "kind": "storage",
+                              "message": "not a request: %s" % exc, "traceback": ""}}) + "\n").encode("utf-8")
+                lane.sendall(answer)
         except OSError:  # the kit closed the lane, or is gone
             pass
         finally:

@@ -23,7 +23,10 @@ def payload(text):
 
 
 def loads(line):
-    """A request line."""
+    """A request line (bytes are decoded here: ``json.loads`` of bytes first guesses their
+    encoding, in Python, and a line the kit writes starts ``{"``, which it reads as UTF-8)."""
+    if isinstance(line, bytes) and line[:2] == b'{"':
+        line = line.decode("utf-8", "surrogatepass")
     return json.loads(line)
 
 
@@ -38,7 +41,7 @@ def plain(value):
             return {"$float": "inf" if value > 0 else "-inf"}
         return value
     if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
+        return {_key(k): plain(v) for k, v in value.items()}
     if hasattr(value, "keys") and hasattr(value, "__getitem__"):  # sqlite3.Row and the like
         return {k: plain(value[k]) for k in value.keys()}
     if isinstance(value, (set, frozenset)):
@@ -50,6 +53,26 @@ def plain(value):
     raise TypeError("the harbor returned a %s, which the Logbook cannot export" % type(value).__name__)
 
 
+def _key(key):
+    """A mapping's key as the Logbook's ``json.dumps`` writes it (``True`` as ``true``)."""
+    if key is True or key is False or key is None:
+        return json.dumps(key)
+    if isinstance(key, int):
+        return int.__repr__(key)
+    if isinstance(key, float) and math.isfinite(key):
+        return float.__repr__(key)
+    return key if isinstance(key, str) else str(key)
+
+
+def _default(value):
+    """What ``plain`` makes of a value JSON has no type for (the reply encoder's hook)."""
+    if hasattr(value, "keys") and hasattr(value, "__getitem__"):
+        return {k: value[k] for k in value.keys()}
+    if isinstance(value, (set, frozenset)):
+        return sorted(plain(v) for v in value)
+    return plain(value)  # raises the TypeError that says what the Logbook cannot export
+
+
 # Made once: ``json.dumps`` with any option not its default makes a new encoder on every call.
 _ENCODE_LINE = json.JSONEncoder(ensure_ascii=True, allow_nan=False).encode
 
@@ -57,3 +80,18 @@ _ENCODE_LINE = json.JSONEncoder(ensure_ascii=True, allow_nan=False).encode
 def dumps(message):
     """One protocol line (no newline inside)."""
     return _ENCODE_LINE(message)
+
+
+# A reply straight from the harbor's result: UTF-8 as it is, no float marked (a NaN refused).
+_ENCODE_REPLY = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=_default).encode
+
+
+def reply(rid, result):
+    """The reply line of a result, as bytes with its newline: encoded in one pass of the C encoder;
+    a result with a non-finite float, a key JSON has no rule for or a lone surrogate is made
+    ``plain`` first and written in ASCII, as every reply was before (the same JSON value)."""
+    try:
+        return (_ENCODE_REPLY({"id": rid, "ok": result}) + "\n").encode("utf-8")
+    except (ValueError, TypeError, UnicodeEncodeError, RecursionError):
+        pass
+    return (dumps({"id": rid, "ok": plain(result)}) + "\n").encode("utf-8")

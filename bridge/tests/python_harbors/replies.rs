@@ -1,0 +1,51 @@
+//! The Python side's replies: written in one pass of the C encoder, the same JSON value the
+//! slow path (`plain`, then the ASCII encoder) gives, errors and keys included.
+
+use std::process::Command;
+
+/// What `code` printed, run by Python with the kit's package importable; its stderr on failure.
+fn python(code: &str) -> String {
+    let package = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("python");
+    let mut python = Command::new(bridge::python::interpreter());
+    let out = python.env("PYTHONPATH", package).args(["-c", code]);
+    match out.output() {
+        Ok(done) if done.status.success() => String::from_utf8_lossy(&done.stdout).into_owned(),
+        Ok(done) => panic!("Python failed:\n{}", String::from_utf8_lossy(&done.stderr)),
+        Err(e) => panic!("no Python: {e}"),
+    }
+}
+
+#[test]
+fn a_quick_reply_is_the_value_plain_gives() {
+    let out = python(
+        r#"
+import enum, json, math, sqlite3
+from limani_bridge.values import dumps, plain, reply
+row = sqlite3.connect(":memory:")
+row.row_factory = sqlite3.Row
+row = row.execute("SELECT 1 AS a, 'ü' AS b, 2.5 AS c").fetchone()
+class Level(enum.IntEnum):
+    HIGH = 9
+results = [None, 1, True, "x", 2.5, math.nan, [1, -math.inf], {"a": {2, 1}}, row, [row, (row,)],
+           {True: 1, None: 2, 3: 4, 1.5: 5, Level.HIGH: 6}, {(1, 2): 3}, {"s": "\ud800"},
+           (1, 2), frozenset(["b", "a"]), {"k": Level.HIGH}, {math.nan: 1}, "ünï\n\"\\"]
+for result in results:
+    quick = reply(7, result)
+    assert quick.endswith(b"\n") and quick.count(b"\n") == 1, quick
+    slow = dumps({"id": 7, "ok": plain(result)})
+    assert json.loads(quick) == json.loads(slow), (result, quick, slow)
+assert json.loads(reply(1, {True: 1, None: 2}))["ok"] == {"true": 1, "null": 2}
+for bad in [b"x", {"a": object()}, [bytearray(b"y")], {1, b"z"}]:
+    try:
+        reply(1, bad)
+        raise AssertionError("no error for %r" % (bad,))
+    except TypeError as quick:
+        try:
+            plain(bad)
+        except TypeError as slow:
+            assert str(quick) == str(slow), (quick, slow)
+print("replies agree")
+"#,
+    );
+    assert!(out.contains("replies agree"), "{out}");
+}
