@@ -3,6 +3,11 @@
 import json
 import math
 
+try:
+    from sqlite3 import Row as _SQLITE_ROW
+except ImportError:  # a Python built without sqlite3
+    _SQLITE_ROW = None
+
 MARKS = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
 
@@ -64,15 +69,6 @@ def _key(key):
     return key if isinstance(key, str) else str(key)
 
 
-def _default(value):
-    """What ``plain`` makes of a value JSON has no type for (the reply encoder's hook)."""
-    if hasattr(value, "keys") and hasattr(value, "__getitem__"):
-        return {k: value[k] for k in value.keys()}
-    if isinstance(value, (set, frozenset)):
-        return sorted(plain(v) for v in value)
-    return plain(value)  # raises the TypeError that says what the Logbook cannot export
-
-
 # Made once: ``json.dumps`` with any option not its default makes a new encoder on every call.
 _ENCODE_LINE = json.JSONEncoder(ensure_ascii=True, allow_nan=False).encode
 
@@ -82,16 +78,41 @@ def dumps(message):
     return _ENCODE_LINE(message)
 
 
-# A reply straight from the harbor's result: UTF-8 as it is, no float marked (a NaN refused).
-_ENCODE_REPLY = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=_default).encode
+# A reply straight from the harbor's result: UTF-8 as it is, no float marked (a NaN refused);
+# a row of sqlite3 made plain where the encoder meets it.
+_ENCODE_REPLY = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=plain).encode
+
+_SCALARS = frozenset([str, int, float, bool, type(None)])
+
+
+def _encodes_as_plain(result):
+    """Whether the C encoder writes ``result`` as ``plain`` makes it, running no code of the
+    harbor's: dicts, lists and tuples of those very types, text, numbers, None and sqlite3 rows
+    only (a list that also reads by key, psycopg2's DictRow, say, is a row to ``plain``)."""
+    todo = [result]
+    pop, extend = todo.pop, todo.extend
+    while todo:
+        value = pop()
+        kind = type(value)
+        if kind in _SCALARS:
+            continue
+        if kind is dict:
+            extend(value.values())
+        elif kind is list or kind is tuple:
+            extend(value)
+        elif kind is not _SQLITE_ROW:
+            return False
+    return True
 
 
 def reply(rid, result):
-    """The reply line of a result, as bytes with its newline: encoded in one pass of the C encoder;
-    a result with a non-finite float, a key JSON has no rule for or a lone surrogate is made
-    ``plain`` first and written in ASCII, as every reply was before (the same JSON value)."""
-    try:
-        return (_ENCODE_REPLY({"id": rid, "ok": result}) + "\n").encode("utf-8")
-    except (ValueError, TypeError, UnicodeEncodeError, RecursionError):
-        pass
+    """The reply line of a result, as bytes with its newline: in one pass of the C encoder where
+    that gives what ``plain`` would (see ``_encodes_as_plain``; a non-finite float, a key JSON has
+    no rule for, a lone surrogate fall back too), else made ``plain`` first and written in ASCII,
+    as every reply was before: the same JSON value either way, the harbor's code run once."""
+    if _encodes_as_plain(result):
+        try:
+            return (_ENCODE_REPLY({"id": rid, "ok": result}) + "\n").encode("utf-8")
+        except (ValueError, TypeError, UnicodeEncodeError, RecursionError):
+            pass
     return (dumps({"id": rid, "ok": plain(result)}) + "\n").encode("utf-8")
