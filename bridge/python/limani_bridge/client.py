@@ -19,7 +19,7 @@ import time
 from . import PROTOCOL_VERSION
 from . import shared as shared_memory
 from .errors import DuplicateRun, InvalidStatus, InvalidValue, LimaniError, UnknownHost, UnknownRun
-from .values import dumps, number
+from .values import dumps, loads_text, number
 
 _KINDS = {
     "unknown_run": UnknownRun,
@@ -212,19 +212,7 @@ def _read_reply(line):
     """A reply line, non-finite floats made floats again (looked for only where one is marked)."""
     if b'"$float"' in line:
         return json.loads(line, object_hook=number)
-    # The server writes one JSON object a line: scanned at once (json.loads of bytes first
-    # guesses their encoding, in Python); anything else is read by json.loads, which says why.
-    text = line.decode("utf-8")
-    try:
-        reply, end = _scan(text, 0)
-    except StopIteration:
-        end = -1
-    if end == len(text) or (end > 0 and not text[end:].strip()):
-        return reply
-    return json.loads(text)
-
-
-_scan = json.JSONDecoder().scan_once
+    return loads_text(line.decode("utf-8"))
 
 
 def _result(reply, method):

@@ -31,8 +31,23 @@ def loads(line):
     """A request line (bytes are decoded here: ``json.loads`` of bytes first guesses their
     encoding, in Python, and a line the kit writes starts ``{"``, which it reads as UTF-8)."""
     if isinstance(line, bytes) and line[:2] == b'{"':
-        line = line.decode("utf-8", "surrogatepass")
+        return loads_text(line.decode("utf-8", "surrogatepass"))
     return json.loads(line)
+
+
+_SCAN = json.JSONDecoder().scan_once
+
+
+def loads_text(text):
+    """``json.loads(text)`` of a line holding one JSON value, scanned at once (no regular
+    expressions around it); anything else is read by ``json.loads``, which says why."""
+    try:
+        value, end = _SCAN(text, 0)
+    except StopIteration:
+        return json.loads(text)
+    if end == len(text) or not text[end:].strip(" \t\n\r"):
+        return value
+    return json.loads(text)
 
 
 def plain(value):
@@ -110,6 +125,8 @@ def reply(rid, result):
     that gives what ``plain`` would (see ``_encodes_as_plain``; a non-finite float, a key JSON has
     no rule for, a lone surrogate fall back too), else made ``plain`` first and written in ASCII,
     as every reply was before: the same JSON value either way, the harbor's code run once."""
+    if type(rid) is int and (result is None or type(result) is int):  # a write, a host id
+        return b'{"id": %d, "ok": %s}\n' % (rid, b"null" if result is None else b"%d" % result)
     if _encodes_as_plain(result):
         try:
             return (_ENCODE_REPLY({"id": rid, "ok": result}) + "\n").encode("utf-8")

@@ -1,5 +1,6 @@
 //! The Python side's replies: written in one pass of the C encoder, the same JSON value the
-//! slow path (`plain`, then the ASCII encoder) gives, errors and keys included.
+//! slow path (`plain`, then the ASCII encoder) gives, errors and keys included; a request
+//! line read as `json.loads` reads it.
 
 use std::process::Command;
 
@@ -63,4 +64,27 @@ print("replies agree")
 "#,
     );
     assert!(out.contains("replies agree"), "{out}");
+}
+
+#[test]
+fn a_line_is_read_as_json_loads_reads_it() {
+    let out = python(
+        r#"
+import json
+from limani_bridge.values import loads, reply
+lines = [b'{"id": 1, "method": "m"}\n', b'{"a": 1} x', b'{"a": 1}\x0b', b'{"a" 1}', b'{"', b'{"a": NaN}',
+         b'{"a": 1}   \r\n', b'{"a":"\xff"}', b'{"a": 1}{"b": 2}', b'{"\xed\xa0\x80": 1}', b' {"a": 1}', b'[1]']
+def outcome(read, line):
+    try:
+        return "ok", repr(read(line))
+    except Exception as exc:
+        return type(exc).__name__, str(exc)
+for line in lines:
+    assert outcome(loads, line) == outcome(json.loads, line), (line, outcome(loads, line), outcome(json.loads, line))
+assert reply(3, None) == b'{"id": 3, "ok": null}\n' and reply(3, 7) == b'{"id": 3, "ok": 7}\n'
+assert json.loads(reply(3, True)) == {"id": 3, "ok": True} and json.loads(reply(None, 1)) == {"id": None, "ok": 1}
+print("lines agree")
+"#,
+    );
+    assert!(out.contains("lines agree"), "{out}");
 }
