@@ -229,25 +229,27 @@ fn serve_line<W: Write + Send + 'static>(
     lanes: &mut Lanes,
     output: &Arc<Mutex<W>>,
 ) -> std::io::Result<Option<()>> {
+    let send_back = |done: &Reply| answer(to.map(|s| &**s), output, done);
     let request = match line.map_err(|e| (None, e)).and_then(protocol::read_request) {
         Ok(request) => request,
         Err((id, e)) => {
             let error =
                 LimaniError::invalid("request", format!("not a request of the protocol: {e}"));
-            answer(to.map(|s| &**s), output, &reply(id, Err(error)))?;
+            send_back(&reply(id, Err(error)))?;
             return Ok(Some(()));
         }
     };
     if let Call::Shutdown {} = request.call {
-        let done = reply(Some(request.id), Ok(Value::Null));
-        answer(to.map(|s| &**s), output, &done)?;
+        send_back(&reply(Some(request.id), Ok(Value::Null)))?;
         return Ok(None);
     }
     // No call running anywhere: this one runs here, at once (every earlier call of its lane
     // has been answered, so the lane's order holds). Else on its lane's thread.
     if lanes.busy.load(Ordering::Acquire) == 0 {
-        let done = reply(Some(request.id), dispatch(harbor.as_ref(), request.call));
-        answer(to.map(|s| &**s), output, &done)?;
+        send_back(&reply(
+            Some(request.id),
+            dispatch(harbor.as_ref(), request.call),
+        ))?;
     } else {
         lanes.hand_over((request, to.cloned()), harbor, output);
     }

@@ -19,7 +19,7 @@ import time
 from . import PROTOCOL_VERSION
 from . import shared as shared_memory
 from .errors import DuplicateRun, InvalidStatus, InvalidValue, LimaniError, UnknownHost, UnknownRun
-from .values import dumps, loads_text, number
+from .values import line as protocol_line, loads_text, number
 
 _KINDS = {
     "unknown_run": UnknownRun,
@@ -101,7 +101,7 @@ class Server:
         if type(params) is str:
             line = ('{"id":%d,"lane":%d,"method":"%s","params":%s}\n' % (rid, lane, method, params)).encode("ascii")
         else:
-            line = (dumps({"id": rid, "lane": lane, "method": method, "params": params}) + "\n").encode("utf-8")
+            line = protocol_line({"id": rid, "lane": lane, "method": method, "params": params})
         if self._gone:
             raise self._gone
         shared = self._shared

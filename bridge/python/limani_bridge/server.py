@@ -15,7 +15,7 @@ import traceback
 
 from . import PROTOCOL_VERSION
 from .harbor import call, kind
-from .values import dumps, loads, reply
+from .values import line as protocol_line, loads, reply
 
 
 SPIN_SECONDS = 50e-6
@@ -31,7 +31,7 @@ class Server:
         self.lanes = {}
 
     def send(self, message):
-        self.send_line((dumps(message) + "\n").encode("utf-8"))
+        self.send_line(protocol_line(message))
 
     def send_line(self, line):
         with self.write_lock:
@@ -45,10 +45,10 @@ class Server:
             result = call(self.harbor, self.rev, request["method"], request.get("params") or {})
             return reply(rid, result)
         except Exception as exc:  # every harbor error goes back to the kit
-            return (dumps({"id": rid, "error": {
+            return protocol_line({"id": rid, "error": {
                 "type": type(exc).__name__, "kind": kind(exc),
                 "message": str(exc), "traceback": traceback.format_exc(),
-            }}) + "\n").encode("utf-8")
+            }})
 
     def respond(self, request):
         self.send_line(self.answer(request))
@@ -88,13 +88,9 @@ class Server:
                 if not line:
                     return
                 try:
-                    request = loads(line)
-                    if not isinstance(request, dict):
-                        raise ValueError("a request is a JSON object, not %s" % type(request).__name__)
-                    answer = self.answer(request)
+                    answer = self.answer(_request(line))
                 except Exception as exc:  # a bad line is answered, never the end of the lane
-                    answer = (dumps({"id": None, "error": {"type": "ProtocolError", "kind": "storage",
-                              "message": "not a request: %s" % exc, "traceback": ""}}) + "\n").encode("utf-8")
+                    answer = protocol_line(_not_a_request(exc))
                 lane.sendall(answer)
         except OSError:  # the kit closed the lane, or is gone
             pass
@@ -119,7 +115,7 @@ class Server:
         return self.lanes[number]
 
     def serve(self, stdin=None):
-        hello = {"limani_bridge": PROTOCOL_VERSION, "harbor": self.name, "create_run": self.rev, "pid": _pid()}
+        hello = {"limani_bridge": PROTOCOL_VERSION, "harbor": self.name, "create_run": self.rev, "pid": os.getpid()}
         if self.lane_sockets is not None:
             threading.Thread(target=self.open_lanes, name="limani lanes", daemon=True).start()
             hello["lane_sockets"] = True
@@ -128,12 +124,9 @@ class Server:
             if not line.strip():
                 continue
             try:
-                request = loads(line)
-                if not isinstance(request, dict):
-                    raise ValueError("a request is a JSON object, not %s" % type(request).__name__)
+                request = _request(line)
             except Exception as exc:  # a bad line is answered, never the end of the harbor
-                self.send({"id": None, "error": {"type": "ProtocolError", "kind": "storage",
-                           "message": "not a request: %s" % exc, "traceback": ""}})
+                self.send(_not_a_request(exc))
                 continue
             if request.get("method") == "shutdown":
                 self.send({"id": request.get("id"), "ok": None})
@@ -141,7 +134,15 @@ class Server:
             self.lane(request.get("lane", 0)).put(request)
 
 
-def _pid():
-    import os
+def _request(line):
+    """A request line read: a JSON object, else ValueError."""
+    request = loads(line)
+    if not isinstance(request, dict):
+        raise ValueError("a request is a JSON object, not %s" % type(request).__name__)
+    return request
 
-    return os.getpid()
+
+def _not_a_request(exc):
+    """The reply to a line that is not a request."""
+    return {"id": None, "error": {"type": "ProtocolError", "kind": "storage",
+            "message": "not a request: %s" % exc, "traceback": ""}}

@@ -93,6 +93,11 @@ def dumps(message):
     return _ENCODE_LINE(message)
 
 
+def line(message):
+    """One protocol line as bytes, with its newline."""
+    return (_ENCODE_LINE(message) + "\n").encode("utf-8")
+
+
 # A reply straight from the harbor's result: UTF-8 as it is, no float marked (a NaN refused);
 # a row of sqlite3 made plain where the encoder meets it.
 _ENCODE_REPLY = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=plain).encode
@@ -132,4 +137,4 @@ def reply(rid, result):
             return (_ENCODE_REPLY({"id": rid, "ok": result}) + "\n").encode("utf-8")
         except (ValueError, TypeError, UnicodeEncodeError, RecursionError):
             pass
-    return (dumps({"id": rid, "ok": plain(result)}) + "\n").encode("utf-8")
+    return line({"id": rid, "ok": plain(result)})
