@@ -27,7 +27,8 @@ pub fn read_protocol_line(
     Ok(Some(checked(bytes, cap)))
 }
 
-fn checked(mut bytes: Vec<u8>, cap: usize) -> Result<String, String> {
+/// A line's bytes as text, or why the kit refuses them (longer than `cap`, not UTF-8).
+pub(crate) fn checked(mut bytes: Vec<u8>, cap: usize) -> Result<String, String> {
     if bytes.last() != Some(&b'\n') && bytes.len() > cap {
         let mib = cap >> 20;
         return Err(format!(

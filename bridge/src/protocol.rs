@@ -19,6 +19,9 @@ pub struct Hello {
     /// Whether it takes each lane as a socket of its own (a harbor the fork server forked).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub lane_sockets: bool,
+    /// Whether each lane socket may come with a memory to post calls in (`process::memory`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lane_memory: bool,
     /// Whether `limani serve` took the shared memory its client offered (`crate::shared`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub shared_memory: bool,

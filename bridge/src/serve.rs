@@ -179,6 +179,7 @@ fn serve_on<R: Read>(
         create_run: revision,
         pid: Some(std::process::id()),
         lane_sockets: false,
+        lane_memory: false,
         shared_memory: watch.as_ref().is_some_and(|w| w.shared.is_some()),
     };
     send(&output, &hello)?;

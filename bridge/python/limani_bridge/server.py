@@ -2,7 +2,8 @@
 
 A harbor the fork server forked also takes lanes as sockets of their own (``lanes``, a Unix
 socket on which the kit sends one per lane): each lane's thread then reads its requests and
-writes its replies itself, with no hand-over between threads."""
+writes its replies itself, with no hand-over between threads; where this machine can share
+memory (``shared.offered``), each lane also takes a memory its calls are posted in."""
 
 import os
 import queue
@@ -15,10 +16,13 @@ import traceback
 
 from . import PROTOCOL_VERSION
 from .harbor import call, kind
+from .shared import LaneMemory, offered
 from .values import line as protocol_line, loads, reply
 
 
 SPIN_SECONDS = 50e-6
+# How often a watching lane looks at its memory for each look at its socket (a system call).
+LOOKS_PER_POLL = 20
 
 
 class Server:
@@ -54,49 +58,77 @@ class Server:
         self.send_line(self.answer(request))
 
     def open_lanes(self):
-        """Serves each lane socket the kit sends, on a thread of its own, until the kit is gone."""
+        """Serves each lane socket the kit sends (with its memory and doorbell, if it sends them),
+        on a thread of its own, until the kit is gone."""
         while True:
             try:
-                data, fds, _, _ = socket.recv_fds(self.lane_sockets, 64, 1)
+                data, fds, _, _ = socket.recv_fds(self.lane_sockets, 64, 3)
             except OSError:
                 return
             if not data:
                 return
             for fd in fds:
                 os.set_inheritable(fd, False)
-                lane = socket.socket(fileno=fd)
-                name = "limani lane %s" % data.decode("ascii", "replace")
-                threading.Thread(target=self.serve_lane, args=(lane,), name=name, daemon=True).start()
+            if not fds:
+                continue
+            lane = socket.socket(fileno=fds[0])
+            memory = None
+            if len(fds) == 3:
+                memory = LaneMemory(fds[1], socket.socket(fileno=fds[2]), lane)
+            else:
+                for fd in fds[1:]:
+                    os.close(fd)
+            name = "limani lane %s" % data.decode("ascii", "replace")
+            threading.Thread(target=self.serve_lane, args=(lane, memory), name=name, daemon=True).start()
 
-    def serve_lane(self, lane):
+    def serve_lane(self, lane, memory=None):
         watch = select.poll()
         watch.register(lane, select.POLLIN)
         self.awake += 1  # (under the GIL; a count off by one only changes who watches)
         reader = lane.makefile("rb")
         try:
             while True:
-                # A kit thread calls again soon after a reply: watch for a moment before sleeping,
-                # sooner answered than a sleeping thread wakes (tens of microseconds).
-                # Only a lane alone watches: lanes watching at once would only take turns at the GIL.
-                if self.awake == 1:
-                    until = time.perf_counter() + SPIN_SECONDS
-                    while not watch.poll(0) and time.perf_counter() < until:
-                        pass
+                in_memory = self.watch(watch, memory)
                 self.awake -= 1
-                line = reader.readline()
+                if in_memory is None and memory is not None:
+                    in_memory = memory.sleep()
+                line = memory.request() if in_memory else reader.readline()
                 self.awake += 1
-                if not line:
+                if not line and not in_memory:
                     return
                 try:
                     answer = self.answer(_request(line))
                 except Exception as exc:  # a bad line is answered, never the end of the lane
                     answer = protocol_line(_not_a_request(exc))
-                lane.sendall(answer)
+                if in_memory:
+                    memory.answer(answer)
+                else:
+                    lane.sendall(answer)
         except OSError:  # the kit closed the lane, or is gone
             pass
         finally:
             self.awake -= 1
             lane.close()
+            if memory is not None:
+                memory.close()
+
+    def watch(self, watch, memory):
+        """A kit thread calls again soon after a reply: watch for a moment before sleeping, sooner
+        answered than a sleeping thread wakes (tens of microseconds). ``True``: a call is posted
+        in the memory; ``False``: the socket has a line (or ends); ``None``: nothing yet. Only a
+        lane alone watches: lanes watching at once would only take turns at the GIL."""
+        if self.awake != 1:
+            return None
+        until = time.perf_counter() + SPIN_SECONDS
+        while True:
+            if memory is not None:
+                for _ in range(LOOKS_PER_POLL):
+                    if memory.posted():
+                        return True
+            if watch.poll(0):
+                return False
+            if time.perf_counter() >= until:
+                return None
 
     def lane(self, number):
         if number not in self.lanes:
@@ -119,6 +151,7 @@ class Server:
         if self.lane_sockets is not None:
             threading.Thread(target=self.open_lanes, name="limani lanes", daemon=True).start()
             hello["lane_sockets"] = True
+            hello["lane_memory"] = offered()
         self.send(hello)
         for line in stdin or sys.stdin:
             if not line.strip():

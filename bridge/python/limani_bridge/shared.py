@@ -11,6 +11,7 @@ import mmap
 import os
 import platform
 import select
+import socket
 import struct
 import threading
 import time
@@ -20,7 +21,7 @@ SIZE = 4096 + 2 * (256 << 10)
 HEADER = 4096
 STATE, SERVER_SLEEPS, CLIENT_SLEEPS = 0, 1, 2
 REQUEST_LEN, REPLY_LEN = 8, 12
-IDLE, POSTED, ANSWERED = 0, 1, 2
+IDLE, POSTED, ANSWERED, TAKEN = 0, 1, 2, 3
 ON_THE_PIPE = 0xFFFFFFFF
 SPIN_SECONDS = 500e-6
 LOOK_AGAIN_MS = 100
@@ -121,3 +122,94 @@ class Shared:
             except OSError:
                 pass
         self._map.close()  # its own copy of the memory's descriptor: ours closed once it started
+
+
+class LaneMemory:
+    """A lane thread's side of the memory the kit posts that lane's calls in (the server's side
+    of the same layout; ``bridge/src/process/memory.rs`` is the kit's). ``bell`` is the lane's
+    doorbell socket, ``lane`` its socket: a line too long for the memory goes there."""
+
+    def __init__(self, memory, bell, lane):
+        size = os.fstat(memory).st_size
+        self._map = mmap.mmap(memory, size)
+        os.close(memory)
+        self.cap = (size - HEADER) // 2
+        self._bell = bell
+        self._lane = lane
+        self._ordering = threading.Lock()
+        self._sleeping = select.poll()
+        self._sleeping.register(bell, select.POLLIN)
+        self._sleeping.register(lane, select.POLLIN)
+
+    def posted(self):
+        """Whether the kit has posted a call."""
+        return self._map[STATE] == POSTED
+
+    def sleep(self):
+        """Sleeps until a call is posted (``True``) or the lane socket has something: a line too
+        long for the memory, or its end (``False``)."""
+        m = self._map
+        while True:
+            m[SERVER_SLEEPS] = 1
+            self._ordering.acquire()  # (a locked instruction: the flag is seen before we look)
+            self._ordering.release()
+            if m[STATE] == POSTED:
+                m[SERVER_SLEEPS] = 0
+                return True
+            ready = self._sleeping.poll(LOOK_AGAIN_MS)
+            m[SERVER_SLEEPS] = 0
+            socket_ready = False
+            for fd, events in ready:
+                if fd == self._bell.fileno():
+                    self._drain(events)
+                else:
+                    socket_ready = True
+            if m[STATE] == POSTED:
+                return True
+            if socket_ready:
+                return False
+
+    def _drain(self, events):
+        if events & (select.POLLHUP | select.POLLERR):
+            self._sleeping.unregister(self._bell)  # the kit's end closed: the lane's socket ends too
+            return
+        try:
+            while self._bell.recv(64, socket.MSG_DONTWAIT):
+                pass
+        except OSError:
+            pass
+
+    def request(self):
+        """The posted call's line (bytes, no newline); the memory is the harbor's until it answers."""
+        m = self._map
+        n = min(_U32.unpack_from(m, REQUEST_LEN)[0], self.cap)
+        line = m[HEADER:HEADER + n]
+        m[STATE] = TAKEN
+        return line
+
+    def answer(self, line):
+        """Posts the reply ``line`` (bytes ending in a newline), or says it comes on the lane
+        socket and writes it there when it is too long for the memory."""
+        m = self._map
+        n = len(line) - 1
+        fits = n <= self.cap
+        if fits:
+            at = HEADER + self.cap
+            m[at:at + n] = memoryview(line)[:n]
+            _U32.pack_into(m, REPLY_LEN, n)
+        else:
+            _U32.pack_into(m, REPLY_LEN, ON_THE_PIPE)
+        m[STATE] = ANSWERED
+        self._ordering.acquire()
+        self._ordering.release()
+        if m[CLIENT_SLEEPS]:
+            try:
+                self._bell.send(b"!", socket.MSG_DONTWAIT)
+            except OSError:  # its end closed (the kit gave the lane up) or full (it rings already)
+                pass
+        if not fits:
+            self._lane.sendall(line)
+
+    def close(self):
+        self._bell.close()
+        self._map.close()

@@ -1,6 +1,7 @@
 //! Lanes: each kit thread's calls go to one thread of the harbor, as the Logbook's threads do.
 //! A harbor that takes lane sockets gets one per lane: the kit thread writes its request and
-//! reads the reply there itself, with no thread in between on either side.
+//! reads the reply there itself, with no thread in between on either side; where the harbor
+//! takes a memory with each (`memory`), calls that fit go through it, with no system call.
 
 use std::io::{BufReader, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -9,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
+use super::memory::{LaneMemory, Waited};
 use crate::fds::{send_fds, socket_pair, spin_until_readable, SPIN};
 use crate::lines;
 use crate::sync::lock;
@@ -19,6 +21,8 @@ struct LaneSocket {
     writer: UnixStream,
     /// The read timeout set on it.
     timeout: Duration,
+    /// The memory its calls are posted in, if the harbor takes one.
+    memory: Option<LaneMemory>,
 }
 
 /// What one exchange on a lane socket gave.
@@ -46,21 +50,29 @@ pub(super) struct Lanes {
     next: AtomicU64,
     /// Where the harbor takes lane sockets, if it does.
     sockets: Option<OwnedFd>,
+    /// Whether it takes a memory with each.
+    memory: bool,
 }
 
 impl Lanes {
-    pub(super) fn new(sockets: Option<OwnedFd>) -> Self {
+    pub(super) fn new(sockets: Option<OwnedFd>, memory: bool) -> Self {
         Lanes {
             instance: INSTANCES.fetch_add(1, Ordering::Relaxed),
             free: Arc::default(),
             next: AtomicU64::new(0),
             sockets,
+            memory,
         }
     }
 
     /// Whether calls go on lane sockets.
     pub(super) fn on_sockets(&self) -> bool {
         self.sockets.is_some()
+    }
+
+    /// Whether calls that fit go through a memory with each lane socket.
+    pub(super) fn in_memory(&self) -> bool {
+        self.sockets.is_some() && self.memory
     }
 
     /// The calling thread's lane: its own while it lives, given to another thread after it ends,
@@ -76,20 +88,38 @@ impl Lanes {
         };
         self.with_hold(|hold| {
             if hold.socket.is_none() {
-                match open_socket(sockets, hold.lane) {
+                match open_socket(sockets, hold.lane, self.memory) {
                     Ok(socket) => hold.socket = Some(socket),
                     Err(e) => return Exchanged::Closed(format!("no lane socket: {e}")),
                 }
             }
             let socket = hold.socket.as_mut().expect("opened above");
-            if let Err(e) = socket.writer.write_all(line) {
-                return Exchanged::Closed(format!("the harbor closed its lane: {e}"));
+            let body = line.strip_suffix(b"\n").unwrap_or(line);
+            let posted = socket.memory.as_ref().is_some_and(|m| m.post(body));
+            if !posted {
+                if let Err(e) = socket.writer.write_all(line) {
+                    return Exchanged::Closed(format!("the harbor closed its lane: {e}"));
+                }
             }
             if socket.timeout != limit {
                 let _ = (socket.writer).set_read_timeout(Some(limit.max(Duration::from_millis(1))));
                 socket.timeout = limit;
             }
-            if socket.reader.buffer().is_empty() {
+            if let (true, Some(memory)) = (posted, &socket.memory) {
+                match memory.wait(socket.writer.as_raw_fd(), SPIN, limit) {
+                    Waited::Reply(bytes) => {
+                        return match lines::checked(bytes, lines::PROTOCOL_LINE_CAP) {
+                            Ok(reply) => Exchanged::Reply(reply),
+                            Err(why) => Exchanged::Refused(why),
+                        }
+                    }
+                    Waited::OnTheSocket => {} // read below
+                    Waited::TimedOut => return Exchanged::TimedOut,
+                    Waited::Closed => {
+                        return Exchanged::Closed("the harbor process exited".to_owned())
+                    }
+                }
+            } else if socket.reader.buffer().is_empty() {
                 spin_until_readable(socket.writer.as_raw_fd(), SPIN);
             }
             match lines::read_protocol_line(&mut socket.reader, lines::PROTOCOL_LINE_CAP) {
@@ -167,21 +197,24 @@ impl Drop for LaneHold {
     }
 }
 
-/// A new socket for `lane`, its other end sent to the harbor.
-fn open_socket(sockets: &OwnedFd, lane: u64) -> std::io::Result<LaneSocket> {
+/// A new socket for `lane` (and a memory, if `with_memory`), the harbor's ends sent to it.
+fn open_socket(sockets: &OwnedFd, lane: u64, with_memory: bool) -> std::io::Result<LaneSocket> {
     let (ours, theirs) = socket_pair(libc::SOCK_STREAM)?;
-    send_fds(
-        sockets.as_raw_fd(),
-        lane.to_string().as_bytes(),
-        &[theirs.as_raw_fd()],
-    )?;
+    let mut memory = with_memory.then(LaneMemory::new).transpose()?;
+    let mut fds = vec![theirs.as_raw_fd()];
+    fds.extend(memory.iter().flat_map(LaneMemory::fds));
+    send_fds(sockets.as_raw_fd(), lane.to_string().as_bytes(), &fds)?;
     drop(theirs);
+    if let Some(memory) = &mut memory {
+        memory.sent();
+    }
     let writer = UnixStream::from(ours);
     let reader = BufReader::new(writer.try_clone()?);
     Ok(LaneSocket {
         reader,
         writer,
         timeout: Duration::ZERO,
+        memory,
     })
 }
 

@@ -4,6 +4,7 @@
 mod calls;
 pub(crate) mod handle;
 mod lanes;
+mod memory;
 mod replies;
 
 use std::fs::File;
@@ -205,7 +206,7 @@ impl ProcessLimani {
             process: Mutex::new(process),
             shared,
             next_id: AtomicU64::new(1),
-            lanes: lanes::Lanes::new(lanes.filter(|_| hello.lane_sockets)),
+            lanes: lanes::Lanes::new(lanes.filter(|_| hello.lane_sockets), hello.lane_memory),
         })
     }
 
@@ -222,6 +223,12 @@ impl ProcessLimani {
     /// The `create_run` revision the harbor has, from its handshake.
     pub fn revision(&self) -> Revision {
         self.revision
+    }
+
+    /// Whether calls that fit go through a memory shared with each lane's thread (a harbor the
+    /// fork server forked, on a machine where its Python side offers it).
+    pub fn lanes_in_memory(&self) -> bool {
+        self.lanes.in_memory()
     }
 
     /// Kills the harbor process at once (SIGKILL), as a crash would.

@@ -229,3 +229,68 @@ fn an_abandoned_check_leaves_no_harbor_behind() {
         );
     }
 }
+
+/// A forked harbor's lanes post calls in memory; a call too long for it (a log of 300 KiB, then
+/// 600 KiB, and the run's data) takes the lane socket, each way, exact, and the calls between
+/// go through the memory again.
+#[test]
+fn calls_too_long_for_a_lanes_memory_take_its_socket_exactly() {
+    use conformance::toolkit::sample;
+    use conformance::Limani;
+    let dir = tempfile::tempdir().unwrap();
+    let launcher = Launcher::new(&command("good_sqlite:GoodSqlite", &dir.path().join("w.db")));
+    let harbor = launcher.spawn().unwrap();
+    assert_eq!(harbor.lanes_in_memory(), cfg!(target_arch = "x86_64"));
+    harbor.init_db().unwrap();
+    harbor
+        .create_run(&sample::run("r", Revision::Chaos07))
+        .unwrap();
+    let host = harbor.get_or_create_host("r", "@local").unwrap();
+    let sizes = [10, 300 << 10, 10, 600 << 10, 10];
+    let mut sent = Vec::new();
+    for (i, size) in sizes.into_iter().enumerate() {
+        let mut op = sample::operation("r", host, &format!("op {i}"), i as f64);
+        let stdout = "é\"".repeat(size / 3);
+        op.logs = serde_json::json!({"stdout": stdout, "stderr": ""}).into();
+        harbor.insert_operation(&op).unwrap();
+        assert_eq!(harbor.get_or_create_host("r", "@local").unwrap(), host);
+        sent.push(op.logs);
+    }
+    let data = harbor.get_run_data("r").unwrap().unwrap();
+    let stored: Vec<_> = data.hosts[0]
+        .operations
+        .iter()
+        .map(|o| o.logs.clone().unwrap())
+        .collect();
+    assert_eq!(stored.len(), sent.len());
+    for (stored, sent) in stored.iter().zip(&sent) {
+        assert!(
+            stored.parse().same(&sent.parse(), true),
+            "{} bytes",
+            stored.as_str().len()
+        );
+    }
+}
+
+/// A forked harbor killed while a call waits on its lane's memory fails that call with the
+/// harbor's exit, not a timeout.
+#[test]
+fn a_harbor_killed_while_a_call_waits_in_memory_fails_it_with_its_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let launcher = Launcher::new(&command("broken:SleepsForever", &dir.path().join("s.db")));
+    let harbor = launcher.spawn().unwrap();
+    conformance::Limani::init_db(&harbor).unwrap();
+    let error = std::thread::scope(|s| {
+        let call = s.spawn(|| conformance::Limani::get_or_create_host(&harbor, "run", "h"));
+        // (killed before or after the call is posted, the call ends the same way)
+        std::thread::sleep(Duration::from_millis(100));
+        harbor.kill();
+        call.join().unwrap().unwrap_err()
+    });
+    let text = error.to_string();
+    assert!(
+        !matches!(error, conformance::LimaniError::Timeout { .. }),
+        "{text}"
+    );
+    assert!(text.contains("exited"), "{text}");
+}
