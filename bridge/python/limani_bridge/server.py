@@ -151,7 +151,8 @@ class Server:
         if self.lane_sockets is not None:
             threading.Thread(target=self.open_lanes, name="limani lanes", daemon=True).start()
             hello["lane_sockets"] = True
-            hello["lane_memory"] = offered()
+            # (``LIMANI_LANE_MEMORY=0``: sockets alone, as where memory is not offered)
+            hello["lane_memory"] = offered() and os.environ.get("LIMANI_LANE_MEMORY") != "0"
         self.send(hello)
         for line in stdin or sys.stdin:
             if not line.strip():

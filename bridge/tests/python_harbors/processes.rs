@@ -232,15 +232,25 @@ fn an_abandoned_check_leaves_no_harbor_behind() {
 
 /// A forked harbor's lanes post calls in memory; a call too long for it (a log of 300 KiB, then
 /// 600 KiB, and the run's data) takes the lane socket, each way, exact, and the calls between
-/// go through the memory again.
-#[test]
-fn calls_too_long_for_a_lanes_memory_take_its_socket_exactly() {
+/// go through the memory again. Without the memory (`LIMANI_LANE_MEMORY=0`, as where the
+/// Python side cannot offer it) every call takes the lane socket, as exact.
+#[rstest]
+#[case::with_memory(true)]
+#[case::sockets_alone(false)]
+fn calls_long_and_short_are_exact_through_a_lane(#[case] memory: bool) {
     use conformance::toolkit::sample;
     use conformance::Limani;
     let dir = tempfile::tempdir().unwrap();
-    let launcher = Launcher::new(&command("good_sqlite:GoodSqlite", &dir.path().join("w.db")));
+    let mut command = command("good_sqlite:GoodSqlite", &dir.path().join("w.db"));
+    if !memory {
+        command.env.push(("LIMANI_LANE_MEMORY".into(), "0".into()));
+    }
+    let launcher = Launcher::new(&command);
     let harbor = launcher.spawn().unwrap();
-    assert_eq!(harbor.lanes_in_memory(), cfg!(target_arch = "x86_64"));
+    assert_eq!(
+        harbor.lanes_in_memory(),
+        memory && cfg!(target_arch = "x86_64")
+    );
     harbor.init_db().unwrap();
     harbor
         .create_run(&sample::run("r", Revision::Chaos07))
