@@ -4,6 +4,7 @@
 mod fds;
 pub mod forks;
 mod lines;
+mod mapping;
 pub mod process;
 pub mod protocol;
 pub mod python;

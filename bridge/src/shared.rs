@@ -1,30 +1,20 @@
 //! `limani serve`'s shared memory with its client (the Ch-aOS plugins): one call at a time
 //! posted in a memory both map and answered in it, no pipe crossed; a doorbell pipe each way
 //! wakes a side that sleeps. A line too long for it, or another thread's call, takes the pipes.
-//!
-//! Layout (`docs/bridge-protocol.md`): byte 0 the state (0 idle, 1 a request posted, 2 its
-//! reply posted, 3 the request taken by the server), byte 1 "the server sleeps", byte 2 "the client sleeps", the request's length
-//! (u32, little-endian) at 8, the reply's at 12 (`u32::MAX`: the reply went on stdout), the
-//! request from 4096, the reply from 4096 + cap, where cap = (size - 4096) / 2.
+//! The server of the layout in `crate::mapping`; a reply too long for it goes on stdout.
 
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{fence, AtomicU8, Ordering};
+use std::sync::atomic::{fence, Ordering};
 use std::time::{Duration, Instant};
+
+use crate::mapping::{
+    drain, poll_in, Mapping, ANSWERED, CLIENT_SLEEPS, ON_THE_PIPE, POSTED, REPLY_LEN, REQUEST_LEN,
+    SERVER_SLEEPS, STATE, TAKEN,
+};
 
 /// The variable that hands `limani serve` the memory and its two doorbells: `MEMORY,IN,OUT`.
 pub const ENV: &str = "LIMANI_SERVE_SHARED";
 
-const STATE: usize = 0;
-const SERVER_SLEEPS: usize = 1;
-const CLIENT_SLEEPS: usize = 2;
-const REQUEST_LEN: usize = 8;
-const REPLY_LEN: usize = 12;
-const HEADER: usize = 4096;
-const POSTED: u8 = 1;
-const ANSWERED: u8 = 2;
-const TAKEN: u8 = 3;
-/// The reply's length that says it went on stdout.
-const ON_THE_PIPE: u32 = u32::MAX;
 /// How often the spinning server looks at the memory for each look at stdin.
 const LOOKS_PER_POLL: usize = 200;
 /// A sleeping side looks again this often, whatever its doorbell says.
@@ -32,18 +22,10 @@ const LOOK_AGAIN_MS: i32 = 100;
 
 /// The memory shared with the client, mapped, and the two doorbells.
 pub struct Shared {
-    base: *mut u8,
-    size: usize,
-    cap: usize,
+    memory: Mapping,
     bell_in: OwnedFd,
     bell_out: OwnedFd,
 }
-
-// SAFETY: the memory is only touched through atomics (the header) and by the one side whose
-// turn the state byte says it is (the request and reply areas).
-unsafe impl Send for Shared {}
-// SAFETY: as above.
-unsafe impl Sync for Shared {}
 
 /// What is ready to be read: a line on stdin, or a request in the shared memory.
 pub enum Ready {
@@ -90,52 +72,13 @@ impl Shared {
             )
         };
         let size = std::fs::File::from(memory.try_clone()?).metadata()?.len() as usize;
-        if size < HEADER + 2 * 4096 {
-            return Err(std::io::Error::other(format!(
-                "{ENV}: {size} bytes is too small"
-            )));
-        }
-        use std::os::fd::AsRawFd;
-        // SAFETY: a shared mapping of the whole file, checked below; unmapped on drop.
-        let base = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                size,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED,
-                memory.as_raw_fd(),
-                0,
-            )
-        };
-        if base == libc::MAP_FAILED {
-            return Err(std::io::Error::last_os_error());
-        }
-        let cap = (size - HEADER) / 2;
+        let memory = Mapping::map(&memory, size)
+            .map_err(|e| std::io::Error::other(format!("{ENV}: {e}")))?;
         Ok(Shared {
-            base: base.cast(),
-            size,
-            cap,
+            memory,
             bell_in,
             bell_out,
         })
-    }
-
-    fn flag(&self, at: usize) -> &AtomicU8 {
-        // SAFETY: `at` is in the header, inside the mapping, which lives as long as `self`.
-        unsafe { AtomicU8::from_ptr(self.base.add(at)) }
-    }
-
-    fn length(&self, at: usize) -> u32 {
-        let mut bytes = [0u8; 4];
-        // SAFETY: 4 bytes of the header, read after the state byte said they were written.
-        unsafe { std::ptr::copy_nonoverlapping(self.base.add(at), bytes.as_mut_ptr(), 4) };
-        u32::from_le_bytes(bytes)
-    }
-
-    fn set_length(&self, at: usize, length: u32) {
-        let bytes = length.to_le_bytes();
-        // SAFETY: 4 bytes of the header, written before the state byte says they are.
-        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.base.add(at), 4) };
     }
 
     /// Watches stdin (`stdin`, unless `buffered` says a line is already read) and the memory,
@@ -148,7 +91,7 @@ impl Shared {
         loop {
             // The memory is looked at often (a load), stdin between (a system call).
             for _ in 0..LOOKS_PER_POLL {
-                if self.flag(STATE).load(Ordering::Acquire) == POSTED {
+                if self.memory.flag(STATE).load(Ordering::Acquire) == POSTED {
                     return Ready::Shared;
                 }
                 std::hint::spin_loop();
@@ -162,16 +105,16 @@ impl Shared {
             std::thread::yield_now();
         }
         loop {
-            self.flag(SERVER_SLEEPS).store(1, Ordering::SeqCst);
+            self.memory.flag(SERVER_SLEEPS).store(1, Ordering::SeqCst);
             fence(Ordering::SeqCst);
             if let Some(ready) = self.look(stdin) {
-                self.flag(SERVER_SLEEPS).store(0, Ordering::SeqCst);
+                self.memory.flag(SERVER_SLEEPS).store(0, Ordering::SeqCst);
                 return ready;
             }
             let mut fds = [poll_in(stdin), poll_in(self.bell_in_fd())];
             // SAFETY: poll(2) on two pollfds this function owns.
             unsafe { libc::poll(fds.as_mut_ptr(), 2, LOOK_AGAIN_MS) };
-            self.flag(SERVER_SLEEPS).store(0, Ordering::SeqCst);
+            self.memory.flag(SERVER_SLEEPS).store(0, Ordering::SeqCst);
             if fds[1].revents & libc::POLLHUP != 0 {
                 // The client is gone: its stdin ends too, and the read says so.
                 return Ready::Pipe;
@@ -186,7 +129,7 @@ impl Shared {
     }
 
     fn look(&self, stdin: RawFd) -> Option<Ready> {
-        if self.flag(STATE).load(Ordering::Acquire) == POSTED {
+        if self.memory.flag(STATE).load(Ordering::Acquire) == POSTED {
             return Some(Ready::Shared);
         }
         let mut fds = [poll_in(stdin)];
@@ -197,12 +140,10 @@ impl Shared {
     /// The posted request's bytes (a line with no newline), once `wait` said one is there; the
     /// request is taken (`wait` no longer sees it).
     pub fn request(&self) -> Vec<u8> {
-        let length = (self.length(REQUEST_LEN) as usize).min(self.cap);
-        let mut line = vec![0u8; length];
-        // SAFETY: the request area holds `cap` bytes from HEADER; the client wrote them before
-        // it posted, and writes nothing more until the reply is posted.
-        unsafe { std::ptr::copy_nonoverlapping(self.base.add(HEADER), line.as_mut_ptr(), length) };
-        self.flag(STATE).store(TAKEN, Ordering::Release);
+        let m = &self.memory;
+        // (the client wrote it before it posted, and writes nothing more until the reply is)
+        let line = m.read(m.request_at(), m.length(REQUEST_LEN) as usize);
+        m.flag(STATE).store(TAKEN, Ordering::Release);
         line
     }
 
@@ -213,24 +154,18 @@ impl Shared {
         line: &[u8],
         on_the_pipe: impl FnOnce() -> std::io::Result<()>,
     ) -> std::io::Result<()> {
-        let fits = line.len() <= self.cap;
+        let m = &self.memory;
+        let fits = line.len() <= m.cap;
         if fits {
-            // SAFETY: the reply area holds `cap` bytes from HEADER + cap; the client reads it
-            // only once the state says the reply is posted.
-            unsafe {
-                std::ptr::copy_nonoverlapping(
-                    line.as_ptr(),
-                    self.base.add(HEADER + self.cap),
-                    line.len(),
-                )
-            };
-            self.set_length(REPLY_LEN, line.len() as u32);
+            // (the client reads it only once the state says the reply is posted)
+            m.write(m.reply_at(), line);
+            m.set_length(REPLY_LEN, line.len() as u32);
         } else {
-            self.set_length(REPLY_LEN, ON_THE_PIPE);
+            m.set_length(REPLY_LEN, ON_THE_PIPE);
         }
-        self.flag(STATE).store(ANSWERED, Ordering::SeqCst);
+        self.memory.flag(STATE).store(ANSWERED, Ordering::SeqCst);
         fence(Ordering::SeqCst);
-        if self.flag(CLIENT_SLEEPS).load(Ordering::SeqCst) != 0 {
+        if self.memory.flag(CLIENT_SLEEPS).load(Ordering::SeqCst) != 0 {
             // SAFETY: write(2) of one byte from a local to a descriptor this value owns.
             unsafe { libc::write(self.bell_out_fd(), b"!".as_ptr().cast(), 1) };
         }
@@ -251,37 +186,10 @@ impl Shared {
     }
 }
 
-impl Drop for Shared {
-    fn drop(&mut self) {
-        // SAFETY: the mapping made in `open`, unmapped once.
-        unsafe { libc::munmap(self.base.cast(), self.size) };
-    }
-}
-
 /// The file type bits of an open descriptor, or `None` for one that is not open.
 fn file_kind(fd: RawFd) -> Option<libc::mode_t> {
     // SAFETY: a zeroed stat is a valid buffer for fstat(2) to fill.
     let mut stat: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: fstat(2) of a descriptor number, into a local buffer.
     (unsafe { libc::fstat(fd, &mut stat) } == 0).then_some(stat.st_mode & libc::S_IFMT)
-}
-
-fn poll_in(fd: RawFd) -> libc::pollfd {
-    libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
-    }
-}
-
-/// Reads what a doorbell holds, without waiting.
-fn drain(fd: RawFd) {
-    let mut bytes = [0u8; 64];
-    let mut fds = [poll_in(fd)];
-    // SAFETY: poll(2) with no wait, then read(2) into a local buffer, while it has bytes.
-    while unsafe { libc::poll(fds.as_mut_ptr(), 1, 0) } > 0 && fds[0].revents & libc::POLLIN != 0 {
-        if unsafe { libc::read(fd, bytes.as_mut_ptr().cast(), bytes.len()) } <= 0 {
-            return;
-        }
-    }
 }

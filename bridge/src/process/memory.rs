@@ -1,23 +1,17 @@
 //! A lane's memory: the kit posts a call in a memory it shares with the lane's thread in the
 //! harbor and reads the reply there, with no system call while both sides watch; a doorbell
-//! socket wakes a side that sleeps. The layout is `limani serve`'s (`crate::shared`), the kit
-//! here the client: a line too long for it takes the lane socket.
+//! socket wakes a side that sleeps. The kit is the client of the layout in `crate::mapping`:
+//! a line too long for it takes the lane socket.
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{fence, AtomicU8, Ordering};
+use std::sync::atomic::{fence, Ordering};
 use std::time::{Duration, Instant};
 
-const STATE: usize = 0;
-const SERVER_SLEEPS: usize = 1;
-const CLIENT_SLEEPS: usize = 2;
-const REQUEST_LEN: usize = 8;
-const REPLY_LEN: usize = 12;
-const HEADER: usize = 4096;
-const IDLE: u8 = 0;
-const POSTED: u8 = 1;
-const ANSWERED: u8 = 2;
-/// The reply's length that says it went on the lane socket.
-const ON_THE_SOCKET: u32 = u32::MAX;
+use crate::mapping::{
+    drain, poll_in, Mapping, ANSWERED, CLIENT_SLEEPS, HEADER, IDLE, ON_THE_PIPE, POSTED, REPLY_LEN,
+    REQUEST_LEN, SERVER_SLEEPS, STATE,
+};
+
 /// The memory of one lane: the header, then 256 KiB each way.
 const SIZE: usize = HEADER + 2 * (256 << 10);
 /// How often the watching kit thread looks at the memory between looks at the clock.
@@ -39,16 +33,11 @@ pub(super) enum Waited {
 
 /// The kit's side of a lane's memory, and the doorbell socket.
 pub(super) struct LaneMemory {
-    base: *mut u8,
-    cap: usize,
+    memory: Mapping,
     bell: OwnedFd,
     /// The harbor's ends, sent with the lane socket, then dropped.
     theirs: Option<(OwnedFd, OwnedFd)>,
 }
-
-// SAFETY: the memory is only touched through atomics (the header) and by the one side whose
-// turn the state byte says it is (the request and reply areas); one kit thread holds a lane.
-unsafe impl Send for LaneMemory {}
 
 impl LaneMemory {
     /// A new memory and doorbell; `fds()` are what the harbor is sent.
@@ -59,28 +48,14 @@ impl LaneMemory {
             return Err(std::io::Error::last_os_error());
         }
         // SAFETY: a new descriptor, owned by nothing else.
-        let memory = unsafe { OwnedFd::from_raw_fd(fd) };
-        std::fs::File::from(memory.try_clone()?).set_len(SIZE as u64)?;
-        // SAFETY: a shared mapping of the whole file; unmapped on drop.
-        let base = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                SIZE,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED,
-                memory.as_raw_fd(),
-                0,
-            )
-        };
-        if base == libc::MAP_FAILED {
-            return Err(std::io::Error::last_os_error());
-        }
+        let file = unsafe { OwnedFd::from_raw_fd(fd) };
+        std::fs::File::from(file.try_clone()?).set_len(SIZE as u64)?;
+        let memory = Mapping::map(&file, SIZE)?;
         let (bell, their_bell) = crate::fds::socket_pair(libc::SOCK_STREAM)?;
         Ok(LaneMemory {
-            base: base.cast(),
-            cap: (SIZE - HEADER) / 2,
+            memory,
             bell,
-            theirs: Some((memory, their_bell)),
+            theirs: Some((file, their_bell)),
         })
     }
 
@@ -95,34 +70,19 @@ impl LaneMemory {
         self.theirs = None;
     }
 
-    fn flag(&self, at: usize) -> &AtomicU8 {
-        // SAFETY: `at` is in the header, inside the mapping, which lives as long as `self`.
-        unsafe { AtomicU8::from_ptr(self.base.add(at)) }
-    }
-
-    fn length(&self, at: usize) -> u32 {
-        let mut bytes = [0u8; 4];
-        // SAFETY: 4 bytes of the header, read after the state byte said they were written.
-        unsafe { std::ptr::copy_nonoverlapping(self.base.add(at), bytes.as_mut_ptr(), 4) };
-        u32::from_le_bytes(bytes)
-    }
-
     /// Posts `line` (no newline) and rings the harbor's doorbell if its thread sleeps; `false`
     /// for a line too long for the memory (it then takes the lane socket).
     pub(super) fn post(&self, line: &[u8]) -> bool {
-        if line.len() > self.cap {
+        let m = &self.memory;
+        if line.len() > m.cap {
             return false;
         }
-        // SAFETY: the request area holds `cap` bytes from HEADER; the harbor reads it only once
-        // the state says a request is posted, and the state is idle (no call of this lane runs).
-        unsafe {
-            std::ptr::copy_nonoverlapping(line.as_ptr(), self.base.add(HEADER), line.len());
-            let length = (line.len() as u32).to_le_bytes();
-            std::ptr::copy_nonoverlapping(length.as_ptr(), self.base.add(REQUEST_LEN), 4);
-        }
-        self.flag(STATE).store(POSTED, Ordering::SeqCst);
+        // (the state is idle: no call of this lane runs, and the harbor reads nothing yet)
+        m.write(m.request_at(), line);
+        m.set_length(REQUEST_LEN, line.len() as u32);
+        m.flag(STATE).store(POSTED, Ordering::SeqCst);
         fence(Ordering::SeqCst);
-        if self.flag(SERVER_SLEEPS).load(Ordering::SeqCst) != 0 {
+        if m.flag(SERVER_SLEEPS).load(Ordering::SeqCst) != 0 {
             ring(self.bell.as_raw_fd());
         }
         true
@@ -131,10 +91,12 @@ impl LaneMemory {
     /// Waits up to `limit` for the reply to the posted request: watching for `spin`, then
     /// sleeping on the doorbell and on `socket` (the lane socket: it ends when the harbor does).
     pub(super) fn wait(&self, socket: RawFd, spin: Duration, limit: Duration) -> Waited {
+        let state = self.memory.flag(STATE);
+        let sleeps = self.memory.flag(CLIENT_SLEEPS);
         let started = Instant::now();
         while started.elapsed() < spin {
             for _ in 0..LOOKS_PER_CLOCK {
-                if self.flag(STATE).load(Ordering::Acquire) == ANSWERED {
+                if state.load(Ordering::Acquire) == ANSWERED {
                     return self.take();
                 }
                 std::hint::spin_loop();
@@ -142,26 +104,26 @@ impl LaneMemory {
             std::thread::yield_now();
         }
         loop {
-            self.flag(CLIENT_SLEEPS).store(1, Ordering::SeqCst);
+            sleeps.store(1, Ordering::SeqCst);
             fence(Ordering::SeqCst);
-            if self.flag(STATE).load(Ordering::SeqCst) == ANSWERED {
-                self.flag(CLIENT_SLEEPS).store(0, Ordering::SeqCst);
+            if state.load(Ordering::SeqCst) == ANSWERED {
+                sleeps.store(0, Ordering::SeqCst);
                 return self.take();
             }
             let left = limit.saturating_sub(started.elapsed());
             if left.is_zero() {
-                self.flag(CLIENT_SLEEPS).store(0, Ordering::SeqCst);
+                sleeps.store(0, Ordering::SeqCst);
                 return Waited::TimedOut;
             }
             let wait = left.min(LOOK_AGAIN).as_millis().max(1) as i32;
             let mut fds = [poll_in(self.bell.as_raw_fd()), poll_in(socket)];
             // SAFETY: poll(2) on two pollfds this function owns.
             unsafe { libc::poll(fds.as_mut_ptr(), 2, wait) };
-            self.flag(CLIENT_SLEEPS).store(0, Ordering::SeqCst);
+            sleeps.store(0, Ordering::SeqCst);
             if fds[0].revents != 0 {
                 drain(self.bell.as_raw_fd());
             }
-            if self.flag(STATE).load(Ordering::Acquire) == ANSWERED {
+            if state.load(Ordering::Acquire) == ANSWERED {
                 return self.take();
             }
             let hung_up = fds[0].revents & libc::POLLHUP != 0;
@@ -174,40 +136,15 @@ impl LaneMemory {
 
     /// The posted reply, the memory made idle for the next call.
     fn take(&self) -> Waited {
-        let length = self.length(REPLY_LEN);
-        let waited = if length == ON_THE_SOCKET {
-            Waited::OnTheSocket
-        } else {
-            let length = (length as usize).min(self.cap);
-            let mut line = vec![0u8; length];
-            // SAFETY: the reply area holds `cap` bytes from HEADER + cap; the harbor wrote them
-            // before it posted, and writes nothing more until the next request is posted.
-            unsafe {
-                std::ptr::copy_nonoverlapping(
-                    self.base.add(HEADER + self.cap),
-                    line.as_mut_ptr(),
-                    length,
-                )
-            };
-            Waited::Reply(line)
+        let m = &self.memory;
+        let length = m.length(REPLY_LEN);
+        // (the harbor wrote the reply before it posted, and writes nothing until the next call)
+        let waited = match length {
+            ON_THE_PIPE => Waited::OnTheSocket,
+            _ => Waited::Reply(m.read(m.reply_at(), length as usize)),
         };
-        self.flag(STATE).store(IDLE, Ordering::SeqCst);
+        m.flag(STATE).store(IDLE, Ordering::SeqCst);
         waited
-    }
-}
-
-impl Drop for LaneMemory {
-    fn drop(&mut self) {
-        // SAFETY: the mapping made in `new`, unmapped once.
-        unsafe { libc::munmap(self.base.cast(), SIZE) };
-    }
-}
-
-fn poll_in(fd: RawFd) -> libc::pollfd {
-    libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
     }
 }
 
@@ -222,19 +159,4 @@ fn ring(fd: RawFd) {
             libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
         )
     };
-}
-
-/// Reads what a doorbell holds, without waiting.
-fn drain(fd: RawFd) {
-    let mut bytes = [0u8; 64];
-    // SAFETY: recv(2) into a local buffer, never waiting, while it has bytes.
-    while unsafe {
-        libc::recv(
-            fd,
-            bytes.as_mut_ptr().cast(),
-            bytes.len(),
-            libc::MSG_DONTWAIT,
-        )
-    } > 0
-    {}
 }
