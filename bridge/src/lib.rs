@@ -12,6 +12,7 @@ pub mod serve;
 mod shared;
 mod sync;
 pub mod wire;
+pub mod workload;
 
 pub use forks::Launcher;
 pub use process::{HarborCommand, ProcessLimani};

@@ -110,42 +110,6 @@ pub fn command(
     Ok(command)
 }
 
-/// Runs the Logbook's workload `spec` (see `limani_bridge/workload.py`) on the harbor of a
-/// Python harbor's `command` in its own process, no bridge: `(operations, seconds)`.
-pub fn in_process_workload(
-    command: &HarborCommand,
-    spec: &serde_json::Value,
-) -> Result<(u64, f64), String> {
-    let output = std::process::Command::new(&command.program)
-        .args(&command.args)
-        .arg("--workload")
-        .arg(spec.to_string())
-        .envs(command.env.iter().map(|(k, v)| (k, v)))
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot start `{}`: {e}", command.shown()))?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let answer = (stdout.lines().last())
-        .and_then(|line| serde_json::from_str::<serde_json::Value>(line).ok());
-    let read = answer.as_ref().and_then(|a| {
-        let operations = a.get("operations")?.as_u64()?;
-        Some((operations, a.get("seconds")?.as_f64()?))
-    });
-    match (output.status.success(), read) {
-        (true, Some(read)) => Ok(read),
-        _ => {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            let tail: Vec<&str> = stderr.lines().rev().take(8).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
-            Err(format!(
-                "the workload in the harbor's own process failed ({}):\n{}",
-                output.status,
-                tail.join("\n")
-            ))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     /// Every module of the package folder is embedded, and nothing else.

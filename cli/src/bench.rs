@@ -1,7 +1,8 @@
 //! `limani bench TARGET...`: the Logbook's workload against each target in one run,
 //! interleaved in rounds so that the machine's state is shared fairly: operations/s, calls/s
 //! and p50/p99 per method, each target's ratio to the first; for a Python harbor, the same
-//! workload in the harbor's own process too, and how much of that speed the bridge keeps.
+//! workload in the harbor's own process too, in rounds between the bridge's, and how much of
+//! that speed the bridge keeps.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -9,6 +10,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use bridge::protocol::Call;
+use bridge::workload::OwnProcess;
 use conformance::toolkit::sample;
 use conformance::{Limani, Revision};
 
@@ -20,15 +22,15 @@ const ROUND: usize = 100;
 /// What one target took, call by call.
 struct Timings {
     target: String,
-    /// The harbor, closed before the workload runs in the harbor's own process (so that the
-    /// store and the machine are that process's alone).
     harbor: Option<crate::targets::Opened>,
     run_id: String,
     calls: BTreeMap<&'static str, Vec<Duration>>,
     operations: usize,
     busy: Duration,
-    /// A Python harbor's command, for the workload in its own process.
-    python: Option<bridge::HarborCommand>,
+    /// A Python harbor's own process running the same workload on the same store, no bridge.
+    own: Option<OwnProcess>,
+    /// The seconds that process took, round by round.
+    own_seconds: f64,
     /// Operations/s of that workload in the harbor's own process.
     in_process: Option<f64>,
 }
@@ -102,10 +104,12 @@ pub fn run(targets: &[Certify], operations: usize, json: Option<&Path>) -> ExitC
             calls: BTreeMap::new(),
             operations: 0,
             busy: Duration::ZERO,
-            python: (crate::targets::harbor_command(c).ok().flatten())
-                .filter(|command| command.fork_server.is_some()),
+            own: None,
+            own_seconds: 0.0,
             in_process: None,
         };
+        let python = (crate::targets::harbor_command(c).ok().flatten())
+            .filter(|command| command.fork_server.is_some());
         let run = sample::run(&timings.run_id, Revision::Chaos07);
         let ready = timings
             .time("init_db", |h| h.init_db())
@@ -114,12 +118,30 @@ pub fn run(targets: &[Certify], operations: usize, json: Option<&Path>) -> ExitC
             eprintln!("limani: {message}");
             return ExitCode::from(1);
         }
+        if let Some(command) = python {
+            match OwnProcess::start(&command, &own_spec(&timings.run_id)) {
+                Ok(own) => timings.own = Some(own),
+                Err(message) => {
+                    eprintln!("limani: {}: {message}", c.target);
+                    return ExitCode::from(1);
+                }
+            }
+        }
         all.push(timings);
     }
     let rounds = operations.div_ceil(ROUND).max(1);
     for round in 0..rounds {
         for timings in &mut all {
-            if let Err(message) = timings.round(round * ROUND) {
+            // (the bridge first in one round, the harbor's own process first in the next)
+            let ran = match round % 2 {
+                0 => timings
+                    .round(round * ROUND)
+                    .and_then(|()| timings.own_round(round)),
+                _ => timings
+                    .own_round(round)
+                    .and_then(|()| timings.round(round * ROUND)),
+            };
+            if let Err(message) = ran {
                 eprintln!("limani: {message}");
                 return ExitCode::from(1);
             }
@@ -127,17 +149,9 @@ pub fn run(targets: &[Certify], operations: usize, json: Option<&Path>) -> ExitC
     }
     for timings in &mut all {
         let run = timings.run_id.clone();
-        if let Err(message) = timings.time("get_run_data", |h| h.get_run_data(&run)) {
+        let read = timings.time("get_run_data", |h| h.get_run_data(&run));
+        if let Err(message) = read.map(drop).and_then(|()| timings.own_finish()) {
             eprintln!("limani: {message}");
-            return ExitCode::from(1);
-        }
-    }
-    for timings in &mut all {
-        drop(timings.harbor.take());
-    }
-    for timings in &mut all {
-        if let Err(message) = timings.in_its_own_process() {
-            eprintln!("limani: {}: {message}", timings.target);
             return ExitCode::from(1);
         }
     }
@@ -162,32 +176,44 @@ impl Timings {
         calls as f64 / self.busy.as_secs_f64().max(1e-9)
     }
 
-    /// The same workload on a Python harbor in its own process (a Python loop, no bridge).
-    fn in_its_own_process(&mut self) -> Result<(), String> {
-        let Some(command) = &self.python else {
-            return Ok(());
-        };
-        let id = format!("{}-in-process", self.run_id);
-        let params = |call: Call| -> serde_json::Value {
-            let value = serde_json::to_value(&call).unwrap_or_default();
-            let params = value.get("params").cloned().unwrap_or_default();
-            params
-                .as_object()
-                .and_then(|p| p.values().next().cloned())
-                .unwrap_or_default()
-        };
-        let spec = serde_json::json!({
-            "create_run": params(Call::CreateRun { run: sample::run(&id, Revision::Chaos07) }),
-            "insert_operation": params(Call::InsertOperation {
-                operation: sample::operation(&id, 0, "Operation 0", 0.0),
-            }),
-            "insert_fact_log": params(Call::InsertFactLog { fact_log: sample::fact(&id, 0.0, "") }),
-            "operations": self.operations,
-        });
-        let (operations, seconds) = bridge::python::in_process_workload(command, &spec)?;
-        self.in_process = Some(operations as f64 / seconds.max(1e-9));
+    /// The round `round` of the same workload in the harbor's own process, if it has one.
+    fn own_round(&mut self, round: usize) -> Result<(), String> {
+        if let Some(own) = &mut self.own {
+            let seconds = own.round(round * ROUND, ROUND);
+            self.own_seconds += seconds.map_err(|e| format!("{}: {e}", self.target))?;
+        }
         Ok(())
     }
+
+    /// The run's data read in the harbor's own process, and the operations/s it reached.
+    fn own_finish(&mut self) -> Result<(), String> {
+        if let Some(mut own) = self.own.take() {
+            self.own_seconds += own.finish().map_err(|e| format!("{}: {e}", self.target))?;
+            self.in_process = Some(self.operations as f64 / self.own_seconds.max(1e-9));
+        }
+        Ok(())
+    }
+}
+
+/// The workload's templates for the harbor's own process (`limani_bridge/workload.py`), given
+/// as protocol params: the bench's run, operation and fact log, under a run id of its own.
+fn own_spec(run_id: &str) -> serde_json::Value {
+    let id = format!("{run_id}-in-process");
+    let params = |call: Call| -> serde_json::Value {
+        let value = serde_json::to_value(&call).unwrap_or_default();
+        let params = value.get("params").cloned().unwrap_or_default();
+        params
+            .as_object()
+            .and_then(|p| p.values().next().cloned())
+            .unwrap_or_default()
+    };
+    serde_json::json!({
+        "create_run": params(Call::CreateRun { run: sample::run(&id, Revision::Chaos07) }),
+        "insert_operation": params(Call::InsertOperation {
+            operation: sample::operation(&id, 0, "Operation 0", 0.0),
+        }),
+        "insert_fact_log": params(Call::InsertFactLog { fact_log: sample::fact(&id, 0.0, "") }),
+    })
 }
 
 /// The figures of `--json`: per target operations/s and calls/s through the kit, and for a

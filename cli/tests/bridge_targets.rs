@@ -377,3 +377,51 @@ fn pytest_certifies_a_harbor_with_one_item_per_check() {
         "{text}"
     );
 }
+
+/// `limani bench` of a Python harbor runs the same workload in the harbor's own process, in
+/// rounds between the bridge's, on the same store: both runs are there, whole, and the share
+/// the bridge keeps is in the figures.
+#[test]
+fn bench_of_a_python_harbor_runs_the_workload_in_its_own_process_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("bench.db");
+    let json = dir.path().join("figures.json");
+    let (harbors, config) = (harbors(), config(&db));
+    let args = [
+        "bench",
+        "python:good_sqlite:GoodSqlite",
+        "--python-path",
+        harbors.to_str().unwrap(),
+        "--config",
+        &config,
+        "--operations",
+        "200",
+        "--json",
+        json.to_str().unwrap(),
+    ];
+    let (code, stdout, stderr) = limani(&args, &[]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("in its own process"), "{stdout}");
+    let figures: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let target = &figures["targets"][0];
+    let own = target["in_process_operations_per_s"].as_f64().unwrap();
+    let kept = target["bridge_kept"].as_f64().unwrap();
+    let through = target["operations_per_s"].as_f64().unwrap();
+    assert!(
+        own > 0.0 && (kept - through / own).abs() < 1e-9,
+        "{figures}"
+    );
+    let store = rusqlite::Connection::open(&db).unwrap();
+    let mut runs = store
+        .prepare("SELECT run_id, count(*) FROM operations GROUP BY run_id ORDER BY run_id")
+        .unwrap();
+    let counts: Vec<(String, i64)> = runs
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(counts.len(), 2, "{counts:?}");
+    assert!(counts[1].0.ends_with("-in-process"), "{counts:?}");
+    assert!(counts.iter().all(|(_, n)| *n == 200), "{counts:?}");
+}

@@ -23,7 +23,7 @@ def main(argv=None):
                              "a Unix socket (the kit's fast start)")
     parser.add_argument("--workload", metavar="JSON",
                         help="run the Logbook's workload in this process, as limani bench gives it, "
-                             "and print what it took (no protocol)")
+                             "in the rounds it asks for on stdin, and print what each took (no protocol)")
     args = parser.parse_args(argv)
     try:
         config = json.loads(args.config)
@@ -40,8 +40,8 @@ def main(argv=None):
         from . import workload
 
         harbor = cls(config)
-        protocol_out.write(json.dumps(workload.run(harbor, revision(harbor), json.loads(args.workload))) + "\n")
-        protocol_out.flush()
+        commands = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
+        workload.serve(harbor, revision(harbor), json.loads(args.workload), iter(commands.readline, ""), protocol_out)
         return 0
     if args.fork_server:
         from .forks import serve_forks

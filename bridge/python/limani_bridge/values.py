@@ -84,8 +84,23 @@ def _key(key):
     return key if isinstance(key, str) else str(key)
 
 
-# Made once: ``json.dumps`` with any option not its default makes a new encoder on every call.
-_ENCODE_LINE = json.JSONEncoder(ensure_ascii=True, allow_nan=False).encode
+def _encoder(ensure_ascii, default=None):
+    """``JSONEncoder(ensure_ascii=..., allow_nan=False, default=...).encode``, its C encoder
+    made once (``JSONEncoder.encode`` makes a new one on every call). No check for cycles: a
+    cyclic value raises RecursionError instead of ValueError."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # a Python without the C accelerator
+        return json.JSONEncoder(ensure_ascii=ensure_ascii, allow_nan=False, default=default).encode
+    strings = json.encoder.c_encode_basestring_ascii if ensure_ascii else json.encoder.c_encode_basestring
+    chunks = make(None, default or _refuse, strings, None, ": ", ", ", False, False, False)
+    return lambda value: "".join(chunks(value, 0))
+
+
+def _refuse(value):
+    raise TypeError("Object of type %s is not JSON serializable" % type(value).__name__)
+
+
+_ENCODE_LINE = _encoder(ensure_ascii=True)
 
 
 def dumps(message):
@@ -100,7 +115,7 @@ def line(message):
 
 # A reply straight from the harbor's result: UTF-8 as it is, no float marked (a NaN refused);
 # a row of sqlite3 made plain where the encoder meets it.
-_ENCODE_REPLY = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=plain).encode
+_ENCODE_REPLY = _encoder(ensure_ascii=False, default=plain)
 
 _SCALARS = frozenset([str, int, float, bool, type(None)])
 
