@@ -1,7 +1,11 @@
 //! Lines read from a harbor, bounded: a line that never ends or bytes that are not UTF-8 are
 //! diagnosed as what they are, never buffered without limit or mistaken for an exit.
 
+use std::collections::VecDeque;
 use std::io::BufRead;
+use std::sync::Mutex;
+
+use crate::sync::lock;
 
 /// The longest protocol line the kit reads: above the 16 MiB stdout check once JSON-escaped.
 pub const PROTOCOL_LINE_CAP: usize = 64 << 20;
@@ -60,6 +64,19 @@ pub fn stderr_line(reader: &mut impl BufRead, cap: usize) -> Option<String> {
         skip_line(reader);
     }
     Some(line)
+}
+
+/// Reads `stderr` to its end, keeping its last `keep` lines (each cut to [`STDERR_LINE_CAP`])
+/// in `tail`, for a diagnosis.
+pub(crate) fn keep_last(stderr: impl std::io::Read, tail: &Mutex<VecDeque<String>>, keep: usize) {
+    let mut stderr = std::io::BufReader::new(stderr);
+    while let Some(line) = stderr_line(&mut stderr, STDERR_LINE_CAP) {
+        let mut lines = lock(tail);
+        lines.push_back(line);
+        if lines.len() > keep {
+            lines.pop_front();
+        }
+    }
 }
 
 /// Skips to the end of the current line, a buffer at a time.

@@ -4,21 +4,24 @@
 
 use std::collections::VecDeque;
 use std::io::{BufReader, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::os::unix::process::CommandExt;
+use std::process::{ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use crate::lines;
+use crate::process::handle::Handle;
 use crate::sync::lock;
 use crate::HarborCommand;
 
 /// How many of its last stderr lines a failure shows.
 const STDERR_LINES: usize = 8;
 
-/// The workload's process: ends (killed if it must be) when dropped; it also ends by itself
-/// when its stdin closes, the kit gone.
+/// The workload's process, in a process group of its own as a harbor's is (an interrupted run
+/// kills it with the harbors): ends (killed if it must be) when dropped; it also ends by
+/// itself when its stdin closes, the kit gone.
 pub struct OwnProcess {
-    child: Child,
+    process: Handle,
     commands: Option<ChildStdin>,
     answers: mpsc::Receiver<String>,
     stderr: Arc<Mutex<VecDeque<String>>>,
@@ -39,6 +42,7 @@ impl OwnProcess {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
+            .process_group(0)
             .spawn()
             .map_err(|e| format!("cannot start `{}`: {e}", command.shown()))?;
         let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
@@ -58,20 +62,13 @@ impl OwnProcess {
         if let Some(stderr) = stderr {
             let tail = tail.clone();
             std::thread::spawn(move || {
-                let mut stderr = BufReader::new(stderr);
-                while let Some(line) = lines::stderr_line(&mut stderr, lines::STDERR_LINE_CAP) {
-                    let mut lines = lock(&tail);
-                    lines.push_back(line);
-                    if lines.len() > STDERR_LINES {
-                        lines.pop_front();
-                    }
-                }
+                lines::keep_last(stderr, &tail, STDERR_LINES);
                 let _ = read.send(());
             });
         }
         let mut own = OwnProcess {
             commands: child.stdin.take(),
-            child,
+            process: Handle::child(child),
             answers,
             stderr: tail,
             stderr_read,
@@ -135,23 +132,14 @@ impl OwnProcess {
     }
 
     /// Ends the process: its input closed, a moment to exit by itself (and write why), then
-    /// killed; reaped, its stderr read (a moment, for a grandchild may hold it). Its own exit, if
-    /// it exited by itself.
-    fn end(&mut self) -> Option<std::process::ExitStatus> {
+    /// killed with its group and reaped; its stderr read (a moment, for a grandchild may hold
+    /// it). Its own exit, if it exited by itself.
+    fn end(&mut self) -> Option<ExitStatus> {
         drop(self.commands.take());
-        let moment = Duration::from_millis(10);
-        let mut exited = None;
-        for _ in 0..200 {
-            exited = self.child.try_wait().ok().flatten();
-            if exited.is_some() {
-                break;
-            }
-            std::thread::sleep(moment);
-        }
-        if exited.is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
+        let exited = (self.process.wait_for_exit(Duration::from_secs(2)))
+            .then(|| self.process.try_wait())
+            .flatten();
+        self.process.end();
         let _ = self.stderr_read.recv_timeout(Duration::from_secs(1));
         exited
     }

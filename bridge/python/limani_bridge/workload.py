@@ -70,11 +70,9 @@ def serve(harbor, rev, spec, commands, out):
     out.flush()
     for line in commands:
         command = json.loads(line)
-        if command.get("finish"):
-            seconds = workload.finish()
-        else:
-            seconds = workload.round(command["round"], command["operations"])
+        finish = command.get("finish")
+        seconds = workload.finish() if finish else workload.round(command["round"], command["operations"])
         out.write(json.dumps({"seconds": seconds}) + "\n")
         out.flush()
-        if command.get("finish"):
+        if finish:
             return

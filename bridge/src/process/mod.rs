@@ -142,14 +142,7 @@ impl ProcessLimani {
         let shared = Arc::new(Shared::default());
         let tail = shared.clone();
         let mut stderr_reader = Some(std::thread::spawn(move || {
-            let mut stderr = BufReader::new(stderr);
-            while let Some(line) = lines::stderr_line(&mut stderr, lines::STDERR_LINE_CAP) {
-                let mut lines = lock(&tail.stderr);
-                lines.push_back(line);
-                if lines.len() > STDERR_LINES {
-                    lines.pop_front();
-                }
-            }
+            lines::keep_last(stderr, &tail.stderr, STDERR_LINES)
         }));
         let (hello_tx, hello_rx) = mpsc::channel();
         let reader = shared.clone();
