@@ -89,6 +89,10 @@ enum Sub {
         /// Also write the figures to FILE as JSON
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
+        /// The time limit of each call, and of each round in a Python harbor's own process, in
+        /// seconds
+        #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = seconds)]
+        timeout: Duration,
     },
     /// List every check with its level and clause
     Checks {
@@ -348,6 +352,7 @@ pub fn parse(argv: &[String]) -> Result<Command, clap::Error> {
             python_path,
             config,
             json,
+            timeout,
         } => Command::Bench {
             json,
             targets: (targets.into_iter())
@@ -361,7 +366,7 @@ pub fn parse(argv: &[String]) -> Result<Command, clap::Error> {
                     harbor.certify(CheckArgs {
                         no_reopen: true,
                         in_place: false,
-                        timeout: Duration::from_secs(30),
+                        timeout,
                     })
                 })
                 .collect(),

@@ -1,5 +1,7 @@
 //! `limani certify` as a user runs it: exit codes, progress, and the reports a CI reads.
 
+mod outcome;
+
 use std::process::Command;
 
 fn limani(args: &[&str]) -> (i32, String, String) {
@@ -7,16 +9,12 @@ fn limani(args: &[&str]) -> (i32, String, String) {
 }
 
 fn limani_with(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_limani"))
-        .args(args)
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
-    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        text(out.stdout),
-        text(out.stderr),
+    outcome::of(
+        Command::new(env!("CARGO_BIN_EXE_limani"))
+            .args(args)
+            .envs(env.iter().copied())
+            .output()
+            .unwrap(),
     )
 }
 

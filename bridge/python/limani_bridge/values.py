@@ -23,8 +23,9 @@ def number(value):
 
 def payload(text):
     """A payload the kit sent (``logs``, ``arguments``, a summary, ...): JSON text, read as the
-    Logbook's own ``json.loads`` would give it (dicts in key order, exact ints, nearest floats)."""
-    return json.loads(text)
+    Logbook's own ``json.loads`` would give it (dicts in key order, exact ints, nearest floats),
+    scanned at once (``loads_text``) when it is text."""
+    return loads_text(text) if type(text) is str else json.loads(text)
 
 
 def loads(line):
