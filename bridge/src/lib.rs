@@ -5,6 +5,7 @@ mod fds;
 pub mod forks;
 mod lines;
 mod mapping;
+pub mod marshal;
 pub mod process;
 pub mod protocol;
 pub mod python;

@@ -17,7 +17,7 @@ import traceback
 from . import PROTOCOL_VERSION
 from .harbor import call, kind
 from .shared import LaneMemory, offered
-from .values import line as protocol_line, loads, reply
+from .values import binary_reply, line as protocol_line, loads, reply
 
 
 SPIN_SECONDS = 50e-6
@@ -33,6 +33,8 @@ class Server:
         self.awake = 0  # lane threads not sleeping on their socket
         self.write_lock = threading.Lock()
         self.lanes = {}
+        # Lanes answer in binary frames where a result allows (``LIMANI_LANE_MARSHAL=0``: JSON only).
+        self.binary = os.environ.get("LIMANI_LANE_MARSHAL") != "0"
 
     def send(self, message):
         self.send_line(protocol_line(message))
@@ -42,12 +44,14 @@ class Server:
             self.out.write(line.decode("utf-8"))
             self.out.flush()
 
-    def answer(self, request):
-        """The reply line to a request, as bytes."""
+    def answer(self, request, binary=False):
+        """The reply line to a request, as bytes; a binary frame instead where ``binary`` and the
+        result allow (lanes only: the kit reads frames there)."""
         rid = request.get("id")
         try:
             result = call(self.harbor, self.rev, request["method"], request.get("params") or {})
-            return reply(rid, result)
+            frame = binary_reply(rid, result) if binary else None
+            return reply(rid, result) if frame is None else frame
         except Exception as exc:  # every harbor error goes back to the kit
             return protocol_line({"id": rid, "error": {
                 "type": type(exc).__name__, "kind": kind(exc),
@@ -97,7 +101,7 @@ class Server:
                 if not line and not in_memory:
                     return
                 try:
-                    answer = self.answer(_request(line))
+                    answer = self.answer(_request(line), self.binary)
                 except Exception as exc:  # a bad line is answered, never the end of the lane
                     answer = protocol_line(_not_a_request(exc))
                 if in_memory:

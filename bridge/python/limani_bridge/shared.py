@@ -188,10 +188,10 @@ class LaneMemory:
         return line
 
     def answer(self, line):
-        """Posts the reply ``line`` (bytes ending in a newline), or says it comes on the lane
-        socket and writes it there when it is too long for the memory."""
+        """Posts the reply ``line`` (bytes ending in a newline, or a binary frame), or says it comes
+        on the lane socket and writes it there when it is too long for the memory."""
         m = self._map
-        n = len(line) - 1
+        n = len(line) if line[:1] == b"\x00" else len(line) - 1
         fits = n <= self.cap
         if fits:
             at = HEADER + self.cap

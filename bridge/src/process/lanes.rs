@@ -3,7 +3,7 @@
 //! reads the reply there itself, with no thread in between on either side; where the harbor
 //! takes a memory with each (`memory`), calls that fit go through it, with no system call.
 
-use std::io::{BufReader, Write};
+use std::io::{BufRead, BufReader, Read as _, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use super::memory::{LaneMemory, Waited};
 use crate::fds::{send_fds, socket_pair, spin_until_readable, SPIN};
-use crate::lines;
 use crate::sync::lock;
+use crate::{lines, marshal};
 
 /// The kit's end of one lane's socket.
 struct LaneSocket {
@@ -29,6 +29,8 @@ struct LaneSocket {
 pub(super) enum Exchanged {
     /// The reply line.
     Reply(String),
+    /// A binary reply (`crate::marshal`): its whole frame.
+    Binary(Vec<u8>),
     /// No reply within the time given.
     TimedOut,
     /// The socket closed or failed: the harbor is gone, or closed its end.
@@ -107,6 +109,9 @@ impl Lanes {
             }
             if let (true, Some(memory)) = (posted, &socket.memory) {
                 match memory.wait(socket.writer.as_raw_fd(), SPIN, limit) {
+                    Waited::Reply(bytes) if bytes.first() == Some(&marshal::FRAME) => {
+                        return Exchanged::Binary(bytes)
+                    }
                     Waited::Reply(bytes) => {
                         return match lines::checked(bytes, lines::PROTOCOL_LINE_CAP) {
                             Ok(reply) => Exchanged::Reply(reply),
@@ -122,8 +127,9 @@ impl Lanes {
             } else if socket.reader.buffer().is_empty() {
                 spin_until_readable(socket.writer.as_raw_fd(), SPIN);
             }
-            match lines::read_protocol_line(&mut socket.reader, lines::PROTOCOL_LINE_CAP) {
-                Ok(Some(Ok(reply))) => Exchanged::Reply(reply),
+            match read_reply(&mut socket.reader) {
+                Ok(Some(Ok(Ok(reply)))) => Exchanged::Reply(reply),
+                Ok(Some(Ok(Err(frame)))) => Exchanged::Binary(frame),
                 Ok(Some(Err(why))) => Exchanged::Refused(why),
                 Ok(None) => Exchanged::Closed("the harbor process exited".to_owned()),
                 Err(e)
@@ -198,6 +204,27 @@ impl Drop for LaneHold {
 }
 
 /// A new socket for `lane` (and a memory, if `with_memory`), the harbor's ends sent to it.
+/// The next reply on a lane socket: a line (`Ok`), or a binary frame (`Err`, its bytes whole);
+/// `None` at its end, or why the kit refuses it.
+type Read = std::io::Result<Option<Result<Result<String, Vec<u8>>, String>>>;
+fn read_reply(reader: &mut BufReader<UnixStream>) -> Read {
+    if reader.fill_buf()?.first() != Some(&marshal::FRAME) {
+        return Ok(lines::read_protocol_line(reader, lines::PROTOCOL_LINE_CAP)?.map(|l| l.map(Ok)));
+    }
+    let mut frame = vec![0; marshal::HEADER];
+    reader.read_exact(&mut frame)?;
+    let length = marshal::header(&frame).map_or(0, |(_, length)| length);
+    if length > lines::PROTOCOL_LINE_CAP as u64 {
+        let mib = lines::PROTOCOL_LINE_CAP >> 20;
+        return Ok(Some(Err(format!(
+            "the harbor wrote a binary reply longer than {mib} MiB (the kit's cap)"
+        ))));
+    }
+    frame.resize(marshal::HEADER + length as usize, 0);
+    reader.read_exact(&mut frame[marshal::HEADER..])?;
+    Ok(Some(Ok(Err(frame))))
+}
+
 fn open_socket(sockets: &OwnedFd, lane: u64, with_memory: bool) -> std::io::Result<LaneSocket> {
     let (ours, theirs) = socket_pair(libc::SOCK_STREAM)?;
     let mut memory = with_memory.then(LaneMemory::new).transpose()?;

@@ -287,6 +287,13 @@ impl ProcessLimani {
             .lanes
             .exchange(line.as_bytes(), self.command.call_timeout)
         {
+            lanes::Exchanged::Binary(frame) => match crate::marshal::frame(&frame) {
+                Ok((answered, value)) if answered == id => return Answered::Value(value),
+                Ok((answered, _)) => {
+                    format!("the harbor answered request {answered} on the lane of request {id}")
+                }
+                Err(e) => format!("the harbor wrote a binary reply the kit cannot read: {e}"),
+            },
             lanes::Exchanged::Reply(reply) => match protocol::read::<Reply>(&reply) {
                 Ok(reply) if reply.id == Some(id) => return Answered::from(reply.outcome),
                 Ok(reply) => format!(
