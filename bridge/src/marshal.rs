@@ -51,6 +51,7 @@ pub fn decode(bytes: &[u8]) -> Result<Value, String> {
         refs: Vec::new(),
         digits: None,
         again: false,
+        spent: bytes.len(),
     };
     let value = reader.value(0)?;
     match reader.at == bytes.len() {
@@ -68,6 +69,9 @@ struct Reader<'a> {
     digits: Option<String>,
     /// Whether a container is read again for a reference to it (its objects are known already).
     again: bool,
+    /// The bytes read so far, references counted at their size each time: a reply repeats no
+    /// more than the kit's cap of a reply line holds, however its objects are shared.
+    spent: usize,
 }
 
 /// An object a later reference may name.
@@ -135,6 +139,17 @@ impl Reader<'_> {
 
     /// The object `index` of the references, again.
     fn referenced(&mut self, index: usize, depth: usize) -> Result<Value, String> {
+        self.spent += match self.refs.get(index) {
+            Some(Ref::Scalar(Value::String(text), _)) => text.len(),
+            Some(Ref::Container(range)) => range.len(),
+            _ => 8,
+        };
+        if self.spent > crate::lines::PROTOCOL_LINE_CAP {
+            let mib = crate::lines::PROTOCOL_LINE_CAP >> 20;
+            return Err(format!(
+                "a binary reply its references make longer than {mib} MiB (the kit's cap)"
+            ));
+        }
         match self.refs.get(index) {
             Some(Ref::Scalar(value, digits)) => {
                 self.digits = digits.clone();

@@ -127,6 +127,25 @@ fn a_frame_that_is_not_a_plain_result_is_refused_with_why() {
         .chain(*b"N")
         .collect();
     assert!(refused(&deep).contains("more than 126 containers nested"));
+    // (lists of 2, each the next list and a reference to it: 2^100 items from 1 KB; and a text of
+    // 1 MiB referenced 65,536 times: each reference counts the text again)
+    let mut doubling = Vec::new();
+    for _ in 0..100 {
+        doubling.extend(*b"\xdb\x02\x00\x00\x00"); // a list of 2, FLAG_REF
+    }
+    doubling.extend(*b"NN");
+    for level in (1..100u32).rev() {
+        doubling.push(b'r');
+        doubling.extend(level.to_le_bytes());
+    }
+    assert!(refused(&doubling).contains("longer than 64 MiB"));
+    let mut text = b"\xdb\x02\x00\x00\x00\xf5\x00\x00\x10\x00".to_vec(); // a list of 2; 1 MiB
+    text.extend(std::iter::repeat_n(b'x', 1 << 20));
+    text.extend(*b"\x5b\x00\x00\x01\x00"); // a list of 65,536 references to it
+    for _ in 0..1 << 16 {
+        text.extend(*b"r\x01\x00\x00\x00");
+    }
+    assert!(refused(&text).contains("longer than 64 MiB"));
     let short = bridge::marshal::frame(&[bridge::marshal::FRAME, 1, 2]).unwrap_err();
     assert!(short.contains("shorter than its header"), "{short}");
 }
