@@ -11,6 +11,8 @@ use serde_json::{Map, Number, Value};
 
 /// A frame's first byte (a JSON line starts with `{`).
 pub const FRAME: u8 = 0;
+/// The most 15-bit digits an int of 4300 decimal digits takes (Python writes no longer one).
+const MAX_INT_DIGITS: usize = 953;
 /// The frame's header: [`FRAME`], the request id and the body's length (little-endian `u64`s).
 pub const HEADER: usize = 17;
 /// How many containers a result may nest: as many as its JSON reply may (serde_json reads 127
@@ -111,7 +113,25 @@ impl Reader<'_> {
         usize::try_from(self.i32()?).map_err(|_| "a negative length".to_owned())
     }
 
+    /// A value (not a key): an int past what a JSON number reads is refused here, as its JSON
+    /// reply is; a non-finite float's mark counts as a container.
     fn value(&mut self, depth: usize) -> Result<Value, String> {
+        let value = self.item(depth)?;
+        if let (Value::Null, Some(digits)) = (&value, &self.digits) {
+            let shown: String = digits.chars().take(24).collect();
+            return Err(format!(
+                "the int {shown}... ({} digits): out of the range of a JSON number",
+                digits.len()
+            ));
+        }
+        if depth >= DEPTH && value.is_object() {
+            return Err(format!("more than {DEPTH} containers nested"));
+        }
+        Ok(value)
+    }
+
+    /// A value or a key, as it comes.
+    fn item(&mut self, depth: usize) -> Result<Value, String> {
         let start = self.at;
         let code = self.byte()?;
         self.digits = None;
@@ -158,7 +178,7 @@ impl Reader<'_> {
             Some(Ref::Container(range)) => {
                 let (back, again) = (self.at, self.again);
                 (self.at, self.again) = (range.start, true);
-                let value = self.value(depth);
+                let value = self.item(depth);
                 (self.at, self.again) = (back, again);
                 value
             }
@@ -241,7 +261,7 @@ impl Reader<'_> {
     /// A dict's key as JSON writes it: text as it is; an int in decimal; `true`, `false`,
     /// `null`; a float as Python's `repr` (`nan`, `inf`, `-inf` as `str` gives them).
     fn key(&mut self, depth: usize) -> Result<String, String> {
-        let key = self.value(depth)?;
+        let key = self.item(depth)?;
         if let Some(digits) = self.digits.take() {
             return Ok(digits);
         }
@@ -269,6 +289,9 @@ impl Reader<'_> {
         if digits.iter().any(|&d| d >= 1 << 15) {
             return Err("an int digit of 15 bits or more".to_owned());
         }
+        if n > MAX_INT_DIGITS {
+            return Err("an int of more than 4300 digits (Python's own limit)".to_owned());
+        }
         let negative = count < 0;
         if n <= 8 {
             let magnitude = (digits.iter().rev()).fold(0u128, |m, &d| (m << 15) | d as u128);
@@ -283,7 +306,8 @@ impl Reader<'_> {
         }
         // (beyond 64 bits, as the JSON reply's digits are read: serde_json's nearest float)
         let text = format!("{}{}", if negative { "-" } else { "" }, decimal(digits));
-        let value = serde_json::from_str(&text).map_err(|e| format!("the int {text}: {e}"))?;
+        // (past a JSON number's range, a key still: its digits; a value is refused by `value`)
+        let value = serde_json::from_str(&text).unwrap_or(Value::Null);
         self.digits = Some(text);
         Ok(value)
     }

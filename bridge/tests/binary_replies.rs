@@ -27,8 +27,19 @@ edges = [
     keyed, {"nan": {math.nan: 1, math.inf: 2, -math.inf: 3}},
     {"id": 1, "run_id": "r", "timestamp": 1.25, "log_level": "INFO", "context": "c", "command": "x"},
     [{"id": i, "name": "host-%d" % (i % 3), "operations": [{"op": i}] * 2} for i in range(40)],
-    json.loads("[" * 100 + "]" * 100),
+    json.loads("[" * 100 + "]" * 100), {2**1024: 1, -2**1024: 2}, 2**1024, -(2**1024),
 ] + [json.loads("[" * n + "]" * n) for n in range(122, 130)]
+for n in (124, 125):  # a NaN's mark is one more level
+    deep = math.nan
+    for _ in range(n):
+        deep = [deep]
+    edges.append(deep)
+# Keys JSON writes as str() gives them and a frame cannot: the JSON reply alone.
+for unframed in ({(1, 2): "a"}, {b"ab": 1}, {frozenset([1]): 1}, {1j: 1}):
+    assert values.binary_reply(0, [unframed]) is None, unframed
+values.FRAME_CAP, longer = 1000, ["x" * 2000]
+assert values.binary_reply(0, longer) is None and len(values.reply(0, longer)) > 2000
+values.FRAME_CAP = 64 << 20
 rng = random.Random(20261208)
 atoms = [None, True, False, 0, -1, 2**40, 2**80, 0.5, -2.75e-300, math.inf, "", "x", "ü\n\"", "\u2603"]
 
@@ -72,16 +83,17 @@ fn hex(text: &str) -> Vec<u8> {
 #[test]
 fn a_binary_reply_reads_as_its_json_reply_does() {
     let printed = python(BOTH_WAYS, &[]);
-    let (mut framed, mut all, mut too_deep) = (0, 0, 0);
+    let (mut framed, mut all, mut refused_alike) = (0, 0, 0);
     for line in printed.lines() {
         let both: Value = serde_json::from_str(line).unwrap();
         let read = bridge::protocol::read::<Reply>(both["json"].as_str().unwrap());
         let Ok(reply) = read else {
-            // (nested past the JSON reply's limit: the frame is refused alike)
+            // (past the JSON reply's nesting or a JSON number's range: the frame is refused alike)
             let frame = hex(both["frame"].as_str().unwrap());
             let refused = bridge::marshal::frame(&frame).unwrap_err();
-            assert!(refused.contains("containers nested"), "{refused}");
-            too_deep += 1;
+            let why = ["containers nested", "range of a JSON number"];
+            assert!(why.iter().any(|w| refused.contains(w)), "{refused}");
+            refused_alike += 1;
             continue;
         };
         let Outcome::Ok(expected) = reply.outcome else {
@@ -97,7 +109,11 @@ fn a_binary_reply_reads_as_its_json_reply_does() {
         assert_eq!(read, expected, "{line}");
     }
     assert!(all > 400, "{all} results");
-    assert_eq!(too_deep, 4, "results nested 127 to 130 containers deep");
+    // (nested 127 to 130 containers deep, a NaN's mark at 127, and 2^1024 and its negative)
+    assert_eq!(
+        refused_alike, 7,
+        "results the JSON reply cannot carry either"
+    );
     assert_eq!(
         framed, all,
         "every plain result (all but a write or a host id) takes a frame"
@@ -146,6 +162,9 @@ fn a_frame_that_is_not_a_plain_result_is_refused_with_why() {
         text.extend(*b"r\x01\x00\x00\x00");
     }
     assert!(refused(&text).contains("longer than 64 MiB"));
+    let mut long = b"l\xe8\x03\x00\x00".to_vec(); // an int of 1,000 15-bit digits
+    long.extend(std::iter::repeat_n(*b"\x01\x00", 1000).flatten());
+    assert!(refused(&long).contains("more than 4300 digits"));
     let short = bridge::marshal::frame(&[bridge::marshal::FRAME, 1, 2]).unwrap_err();
     assert!(short.contains("shorter than its header"), "{short}");
 }

@@ -123,9 +123,11 @@ _ENCODE_REPLY = _encoder(ensure_ascii=False, default=plain)
 _SCALARS = frozenset([str, int, float, bool, type(None)])
 
 
-def _plain_types(result, rows):
+def _plain_types(result, framed):
     """Whether ``result`` holds dicts, lists and tuples of those very types, text, numbers and None
-    only (and sqlite3 rows, where ``rows``): what the encoders write as ``plain`` makes it."""
+    only: what the encoders write as ``plain`` makes it. Sqlite3 rows pass too, unless ``framed``
+    (for ``marshal``, which writes no row), where a dict's keys must also be text, numbers or None
+    (the ones JSON and the kit's frame reader write alike)."""
     todo = [result]
     pop, extend = todo.pop, todo.extend
     while todo:
@@ -134,10 +136,14 @@ def _plain_types(result, rows):
         if kind in _SCALARS:
             continue
         if kind is dict:
+            if framed:
+                for key in value:
+                    if type(key) not in _SCALARS:
+                        return False
             extend(value.values())
         elif kind is list or kind is tuple:
             extend(value)
-        elif not rows or kind is not _SQLITE_ROW:
+        elif framed or kind is not _SQLITE_ROW:
             return False
     return True
 
@@ -146,10 +152,11 @@ def _encodes_as_plain(result):
     """Whether the C encoder writes ``result`` as ``plain`` makes it, running no code of the
     harbor's: dicts, lists and tuples of those very types, text, numbers, None and sqlite3 rows
     only (a list that also reads by key, psycopg2's DictRow, say, is a row to ``plain``)."""
-    return _plain_types(result, rows=True)
+    return _plain_types(result, framed=False)
 
 
 _FRAME = struct.Struct("<BQQ")
+FRAME_CAP = 64 << 20  # the kit's cap of a reply line, and of a frame
 
 
 def binary_reply(rid, result):
@@ -157,14 +164,17 @@ def binary_reply(rid, result):
     and the body's length, then the result in ``marshal`` version 4, which CPython writes several
     times quicker than JSON; the kit reads it into the value the JSON reply gives. ``None`` where
     the JSON reply is written instead: a write or a host id (as quick by hand), and a result of
-    other types than plain ones (a row, a subclass, bytes: ``plain`` says why)."""
+    other types than plain ones (a row, a subclass, bytes, a tuple as a key: ``plain`` says why),
+    or longer than the kit's cap."""
     if type(rid) is not int or not 0 <= rid < 1 << 64 or result is None or type(result) is int:
         return None
-    if not _plain_types(result, rows=False):
+    if not _plain_types(result, framed=True):
         return None
     try:
         body = marshal.dumps(result, 4)
     except ValueError:  # nested too deep: the JSON reply says so
+        return None
+    if len(body) > FRAME_CAP:  # (small numbers take more bytes here than in JSON)
         return None
     return _FRAME.pack(0, rid, len(body)) + body
 
