@@ -11,6 +11,8 @@ use serde_json::{Map, Number, Value};
 
 /// A frame's first byte (a JSON line starts with `{`).
 pub const FRAME: u8 = 0;
+/// The most values a reply line of the kit's cap holds (`[0,0,...]`: two bytes each).
+const MAX_VALUES: usize = crate::lines::PROTOCOL_LINE_CAP / 2;
 /// The most 15-bit digits an int of 4300 decimal digits takes (Python writes no longer one).
 const MAX_INT_DIGITS: usize = 953;
 /// The frame's header: [`FRAME`], the request id and the body's length (little-endian `u64`s).
@@ -47,6 +49,11 @@ pub fn frame(bytes: &[u8]) -> Result<(u64, Value), String> {
 
 /// The value `bytes` hold, all of them.
 pub fn decode(bytes: &[u8]) -> Result<Value, String> {
+    decode_at_most(bytes, MAX_VALUES)
+}
+
+/// [`decode`], refused past `values` values made.
+fn decode_at_most(bytes: &[u8], values: usize) -> Result<Value, String> {
     let mut reader = Reader {
         bytes,
         at: 0,
@@ -54,6 +61,7 @@ pub fn decode(bytes: &[u8]) -> Result<Value, String> {
         digits: None,
         again: false,
         spent: bytes.len(),
+        values,
     };
     let value = reader.value(0)?;
     match reader.at == bytes.len() {
@@ -74,6 +82,8 @@ struct Reader<'a> {
     /// The bytes read so far, references counted at their size each time: a reply repeats no
     /// more than the kit's cap of a reply line holds, however its objects are shared.
     spent: usize,
+    /// How many more values may be made: no more than a reply line of the kit's cap holds.
+    values: usize,
 }
 
 /// An object a later reference may name.
@@ -139,6 +149,9 @@ impl Reader<'_> {
             let index = self.length()?;
             return self.referenced(index, depth);
         }
+        self.values = (self.values.checked_sub(1)).ok_or_else(|| {
+            "a binary reply of more values than a reply line of the kit's cap holds".to_owned()
+        })?;
         let slot = (code & FLAG_REF != 0 && !self.again).then(|| {
             self.refs.push(Ref::Begun);
             self.refs.len() - 1
@@ -348,4 +361,24 @@ fn decimal(mut digits: Vec<u16>) -> String {
         text += &format!("{group:04}");
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    /// However a frame shares its objects, it makes no more values than a reply line can hold.
+    #[test]
+    fn a_frame_makes_no_more_values_than_its_limit() {
+        // a list of 3: a list of 2 Nones (shared) and two references to it: 10 values
+        let frame = b"[\x03\x00\x00\x00\xdb\x02\x00\x00\x00NNr\x00\x00\x00\x00r\x00\x00\x00\x00";
+        let read = super::decode_at_most(frame, 10).unwrap();
+        assert_eq!(
+            read,
+            serde_json::json!([[null, null], [null, null], [null, null]])
+        );
+        let refused = super::decode_at_most(frame, 9).unwrap_err();
+        assert!(
+            refused.contains("more values than a reply line"),
+            "{refused}"
+        );
+    }
 }
