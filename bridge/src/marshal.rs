@@ -37,7 +37,7 @@ pub fn header(bytes: &[u8]) -> Option<(u64, u64)> {
 /// A whole frame, header and body: its request id and result.
 pub fn frame(bytes: &[u8]) -> Result<(u64, Value), String> {
     let (id, length) = header(bytes).ok_or("a binary reply shorter than its header")?;
-    let body = &bytes[HEADER.min(bytes.len())..];
+    let body = &bytes[HEADER..];
     if body.len() as u64 != length {
         return Err(format!(
             "a binary reply of {} bytes where its header says {length}",
@@ -157,7 +157,7 @@ impl Reader<'_> {
             self.refs.len() - 1
         });
         let value = self.body(code & !FLAG_REF, depth)?;
-        let container = matches!(code & !FLAG_REF, b'(' | b')' | b'[' | b'{');
+        let container = is_container(code & !FLAG_REF);
         if container {
             self.digits = None; // (its last item may have left its own)
         }
@@ -200,7 +200,7 @@ impl Reader<'_> {
     }
 
     fn body(&mut self, code: u8, depth: usize) -> Result<Value, String> {
-        if depth >= DEPTH && matches!(code, b'(' | b')' | b'[' | b'{') {
+        if depth >= DEPTH && is_container(code) {
             return Err(format!("more than {DEPTH} containers nested"));
         }
         Ok(match code {
@@ -324,6 +324,11 @@ impl Reader<'_> {
         self.digits = Some(text);
         Ok(value)
     }
+}
+
+/// Whether a marshal type code is a list, a tuple or a dict.
+fn is_container(code: u8) -> bool {
+    matches!(code, b'(' | b')' | b'[' | b'{')
 }
 
 /// A float as the JSON reply gives it: a number, or the mark `plain` gives a non-finite one.

@@ -17,7 +17,7 @@ import traceback
 from . import PROTOCOL_VERSION
 from .harbor import call, kind
 from .shared import LaneMemory, offered
-from .values import binary_reply, line as protocol_line, loads, reply
+from .values import line as protocol_line, loads, reply
 
 
 SPIN_SECONDS = 50e-6
@@ -50,8 +50,7 @@ class Server:
         rid = request.get("id")
         try:
             result = call(self.harbor, self.rev, request["method"], request.get("params") or {})
-            frame = binary_reply(rid, result) if binary else None
-            return reply(rid, result) if frame is None else frame
+            return reply(rid, result, framed=binary)
         except Exception as exc:  # every harbor error goes back to the kit
             return protocol_line({"id": rid, "error": {
                 "type": type(exc).__name__, "kind": kind(exc),

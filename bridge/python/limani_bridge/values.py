@@ -124,10 +124,13 @@ _SCALARS = frozenset([str, int, float, bool, type(None)])
 
 
 def _plain_types(result, framed):
-    """Whether ``result`` holds dicts, lists and tuples of those very types, text, numbers and None
-    only: what the encoders write as ``plain`` makes it. Sqlite3 rows pass too, unless ``framed``
-    (for ``marshal``, which writes no row), where a dict's keys must also be text, numbers or None
-    (the ones JSON and the kit's frame reader write alike)."""
+    """Whether the C encoder writes ``result`` as ``plain`` makes it, running no code of the
+    harbor's: dicts, lists and tuples of those very types, text, numbers, None and sqlite3 rows
+    only (a list that also reads by key, psycopg2's DictRow, say, is a row to ``plain``); and,
+    looked at only where ``framed``, whether ``marshal`` writes it as the kit reads it too (no
+    row, and a dict's keys text, numbers or None: the ones JSON and the kit's frame reader write
+    alike). One walk for both."""
+    framable = framed
     todo = [result]
     pop, extend = todo.pop, todo.extend
     while todo:
@@ -136,23 +139,19 @@ def _plain_types(result, framed):
         if kind in _SCALARS:
             continue
         if kind is dict:
-            if framed:
+            if framable:
                 for key in value:
                     if type(key) not in _SCALARS:
-                        return False
+                        framable = False
+                        break
             extend(value.values())
         elif kind is list or kind is tuple:
             extend(value)
-        elif framed or kind is not _SQLITE_ROW:
-            return False
-    return True
-
-
-def _encodes_as_plain(result):
-    """Whether the C encoder writes ``result`` as ``plain`` makes it, running no code of the
-    harbor's: dicts, lists and tuples of those very types, text, numbers, None and sqlite3 rows
-    only (a list that also reads by key, psycopg2's DictRow, say, is a row to ``plain``)."""
-    return _plain_types(result, framed=False)
+        elif kind is _SQLITE_ROW:
+            framable = False
+        else:
+            return False, False
+    return True, framable
 
 
 _FRAME = struct.Struct("<BQQ")
@@ -163,30 +162,40 @@ def binary_reply(rid, result):
     """A lane's reply as a binary frame (``bridge/src/marshal.rs``): a zero byte, the request id
     and the body's length, then the result in ``marshal`` version 4, which CPython writes several
     times quicker than JSON; the kit reads it into the value the JSON reply gives. ``None`` where
-    the JSON reply is written instead: a write or a host id (as quick by hand), and a result of
-    other types than plain ones (a row, a subclass, bytes, a tuple as a key: ``plain`` says why),
-    or longer than the kit's cap."""
-    if type(rid) is not int or not 0 <= rid < 1 << 64 or result is None or type(result) is int:
-        return None
-    if not _plain_types(result, framed=True):
+    the JSON reply is written instead (``reply`` says when)."""
+    return _frame(rid, result) if _plain_types(result, framed=True)[1] else None
+
+
+def _frame(rid, result):
+    """The frame of a result of plain types, or ``None``: an id the header cannot hold, a value
+    nested too deep (the JSON reply says so), or longer than the kit's cap (small numbers take
+    more bytes here than in JSON)."""
+    if type(rid) is not int or not 0 <= rid < 1 << 64:
         return None
     try:
         body = marshal.dumps(result, 4)
-    except ValueError:  # nested too deep: the JSON reply says so
+    except ValueError:
         return None
-    if len(body) > FRAME_CAP:  # (small numbers take more bytes here than in JSON)
+    if len(body) > FRAME_CAP:
         return None
     return _FRAME.pack(0, rid, len(body)) + body
 
 
-def reply(rid, result):
+def reply(rid, result, framed=False):
     """The reply line of a result, as bytes with its newline: in one pass of the C encoder where
-    that gives what ``plain`` would (see ``_encodes_as_plain``; a non-finite float, a key JSON has
+    that gives what ``plain`` would (see ``_plain_types``; a non-finite float, a key JSON has
     no rule for, a lone surrogate fall back too), else made ``plain`` first and written in ASCII,
-    as every reply was before: the same JSON value either way, the harbor's code run once."""
+    as every reply was before: the same JSON value either way, the harbor's code run once. Where
+    ``framed`` (a lane's reply), a binary frame instead when the result is of plain types
+    (``binary_reply``: no row, no subclass, no bytes, no tuple as a key, 64 MiB at most); a write
+    and a host id are written by hand either way, as quick."""
     if type(rid) is int and (result is None or type(result) is int):  # a write, a host id
         return b'{"id": %d, "ok": %s}\n' % (rid, b"null" if result is None else b"%d" % result)
-    if _encodes_as_plain(result):
+    plain_types, framable = _plain_types(result, framed)
+    frame = _frame(rid, result) if framable else None
+    if frame is not None:
+        return frame
+    if plain_types:
         try:
             return (_ENCODE_REPLY({"id": rid, "ok": result}) + "\n").encode("utf-8")
         except (ValueError, TypeError, UnicodeEncodeError, RecursionError):

@@ -109,15 +109,7 @@ impl Lanes {
             }
             if let (true, Some(memory)) = (posted, &socket.memory) {
                 match memory.wait(socket.writer.as_raw_fd(), SPIN, limit) {
-                    Waited::Reply(bytes) if bytes.first() == Some(&marshal::FRAME) => {
-                        return Exchanged::Binary(bytes)
-                    }
-                    Waited::Reply(bytes) => {
-                        return match lines::checked(bytes, lines::PROTOCOL_LINE_CAP) {
-                            Ok(reply) => Exchanged::Reply(reply),
-                            Err(why) => Exchanged::Refused(why),
-                        }
-                    }
+                    Waited::Reply(bytes) => return reply_of(bytes),
                     Waited::OnTheSocket => {} // read below
                     Waited::TimedOut => return Exchanged::TimedOut,
                     Waited::Closed => {
@@ -128,10 +120,7 @@ impl Lanes {
                 spin_until_readable(socket.writer.as_raw_fd(), SPIN);
             }
             match read_reply(&mut socket.reader) {
-                Ok(Some(Ok(Ok(reply)))) => Exchanged::Reply(reply),
-                Ok(Some(Ok(Err(frame)))) => Exchanged::Binary(frame),
-                Ok(Some(Err(why))) => Exchanged::Refused(why),
-                Ok(None) => Exchanged::Closed("the harbor process exited".to_owned()),
+                Ok(exchanged) => exchanged,
                 Err(e)
                     if matches!(
                         e.kind(),
@@ -204,25 +193,40 @@ impl Drop for LaneHold {
 }
 
 /// A new socket for `lane` (and a memory, if `with_memory`), the harbor's ends sent to it.
-/// The next reply on a lane socket: a line (`Ok`), or a binary frame (`Err`, its bytes whole);
-/// `None` at its end, or why the kit refuses it.
-type Read = std::io::Result<Option<Result<Result<String, Vec<u8>>, String>>>;
-fn read_reply(reader: &mut BufReader<UnixStream>) -> Read {
-    if reader.fill_buf()?.first() != Some(&marshal::FRAME) {
-        return Ok(lines::read_protocol_line(reader, lines::PROTOCOL_LINE_CAP)?.map(|l| l.map(Ok)));
+/// A reply as its bytes came (no newline): a binary frame, or a line the kit reads or refuses.
+fn reply_of(bytes: Vec<u8>) -> Exchanged {
+    if bytes.first() == Some(&marshal::FRAME) {
+        return Exchanged::Binary(bytes);
     }
-    let mut frame = vec![0; marshal::HEADER];
-    reader.read_exact(&mut frame)?;
-    let length = marshal::header(&frame).map_or(0, |(_, length)| length);
+    match lines::checked(bytes, lines::PROTOCOL_LINE_CAP) {
+        Ok(reply) => Exchanged::Reply(reply),
+        Err(why) => Exchanged::Refused(why),
+    }
+}
+
+/// The next reply on a lane socket: a line up to its newline, or a frame of the length its
+/// header gives; its end is the harbor's.
+fn read_reply(reader: &mut BufReader<UnixStream>) -> std::io::Result<Exchanged> {
+    if reader.fill_buf()?.first() != Some(&marshal::FRAME) {
+        return Ok(
+            match lines::read_protocol_line(reader, lines::PROTOCOL_LINE_CAP)? {
+                Some(Ok(reply)) => Exchanged::Reply(reply),
+                Some(Err(why)) => Exchanged::Refused(why),
+                None => Exchanged::Closed("the harbor process exited".to_owned()),
+            },
+        );
+    }
+    let mut bytes = vec![0; marshal::HEADER];
+    reader.read_exact(&mut bytes)?;
+    let length = marshal::header(&bytes).map_or(0, |(_, length)| length);
     if length > lines::PROTOCOL_LINE_CAP as u64 {
         let mib = lines::PROTOCOL_LINE_CAP >> 20;
-        return Ok(Some(Err(format!(
-            "the harbor wrote a binary reply longer than {mib} MiB (the kit's cap)"
-        ))));
+        let why = format!("the harbor wrote a binary reply longer than {mib} MiB (the kit's cap)");
+        return Ok(Exchanged::Refused(why));
     }
-    frame.resize(marshal::HEADER + length as usize, 0);
-    reader.read_exact(&mut frame[marshal::HEADER..])?;
-    Ok(Some(Ok(Err(frame))))
+    bytes.resize(marshal::HEADER + length as usize, 0);
+    reader.read_exact(&mut bytes[marshal::HEADER..])?;
+    Ok(Exchanged::Binary(bytes))
 }
 
 fn open_socket(sockets: &OwnedFd, lane: u64, with_memory: bool) -> std::io::Result<LaneSocket> {

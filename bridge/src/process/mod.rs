@@ -283,30 +283,31 @@ impl ProcessLimani {
 
     /// A call on the calling thread's own lane socket.
     fn exchange(&self, id: u64, line: &str) -> Answered {
-        let why = match self
+        let read = match self
             .lanes
             .exchange(line.as_bytes(), self.command.call_timeout)
         {
-            lanes::Exchanged::Binary(frame) => match crate::marshal::frame(&frame) {
-                Ok((answered, value)) if answered == id => return Answered::Value(value),
-                Ok((answered, _)) => {
-                    format!("the harbor answered request {answered} on the lane of request {id}")
-                }
-                Err(e) => format!("the harbor wrote a binary reply the kit cannot read: {e}"),
-            },
+            lanes::Exchanged::Binary(frame) => crate::marshal::frame(&frame)
+                .map(|(answered, value)| (Some(answered), Outcome::Ok(value)))
+                .map_err(|e| format!("the harbor wrote a binary reply the kit cannot read: {e}")),
             lanes::Exchanged::Reply(reply) => match protocol::read::<Reply>(&reply) {
-                Ok(reply) if reply.id == Some(id) => return Answered::from(reply.outcome),
-                Ok(reply) => format!(
-                    "the harbor answered request {:?} on the lane of request {id}",
-                    reply.id
-                ),
+                Ok(read) => Ok((read.id, read.outcome)),
                 Err(e) => {
                     let shown = conformance::toolkit::shorten(&reply, 200, 0);
-                    format!("the harbor wrote a line that is not a protocol reply ({e}): {shown}")
+                    Err(format!(
+                        "the harbor wrote a line that is not a protocol reply ({e}): {shown}"
+                    ))
                 }
             },
             lanes::Exchanged::TimedOut => return Answered::TimedOut,
-            lanes::Exchanged::Closed(why) | lanes::Exchanged::Refused(why) => why,
+            lanes::Exchanged::Closed(why) | lanes::Exchanged::Refused(why) => Err(why),
+        };
+        let why = match read {
+            Ok((answered, outcome)) if answered == Some(id) => return Answered::from(outcome),
+            Ok((answered, _)) => {
+                format!("the harbor answered request {answered:?} on the lane of request {id}")
+            }
+            Err(why) => why,
         };
         lock(&self.shared.gone).get_or_insert(why);
         Answered::Gone
