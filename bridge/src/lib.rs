@@ -1,6 +1,7 @@
 //! Certify harbors written in any language: the kit's side of the bridge protocol
 //! (`docs/bridge-protocol.md`), the serving side for built-in harbors, and Python's package.
 
+pub mod binary_request;
 mod fds;
 pub mod forks;
 mod lines;

@@ -22,6 +22,9 @@ pub struct Hello {
     /// Whether each lane socket may come with a memory to post calls in (`process::memory`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub lane_memory: bool,
+    /// Whether it reads binary requests in that memory (`crate::binary_request`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lane_marshal: bool,
     /// Whether `limani serve` took the shared memory its client offered (`crate::shared`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub shared_memory: bool,

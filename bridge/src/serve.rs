@@ -180,6 +180,7 @@ fn serve_on<R: Read>(
         pid: Some(std::process::id()),
         lane_sockets: false,
         lane_memory: false,
+        lane_marshal: false,
         shared_memory: watch.as_ref().is_some_and(|w| w.shared.is_some()),
     };
     send(&output, &hello)?;

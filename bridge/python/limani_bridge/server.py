@@ -5,6 +5,7 @@ socket on which the kit sends one per lane): each lane's thread then reads its r
 writes its replies itself, with no hand-over between threads; where this machine can share
 memory (``shared.offered``), each lane also takes a memory its calls are posted in."""
 
+import marshal
 import os
 import queue
 import select
@@ -100,7 +101,7 @@ class Server:
                 if not line and not in_memory:
                     return
                 try:
-                    answer = self.answer(_request(line), self.binary)
+                    answer = self.answer(_request(line, in_memory), self.binary)
                 except Exception as exc:  # a bad line is answered, never the end of the lane
                     answer = protocol_line(_not_a_request(exc))
                 if in_memory:
@@ -156,6 +157,8 @@ class Server:
             hello["lane_sockets"] = True
             # (``LIMANI_LANE_MEMORY=0``: sockets alone, as where memory is not offered)
             hello["lane_memory"] = offered() and os.environ.get("LIMANI_LANE_MEMORY") != "0"
+            # (requests posted in it in binary, as its replies are)
+            hello["lane_marshal"] = hello["lane_memory"] and self.binary
         self.send(hello)
         for line in stdin or sys.stdin:
             if not line.strip():
@@ -171,9 +174,11 @@ class Server:
             self.lane(request.get("lane", 0)).put(request)
 
 
-def _request(line):
-    """A request line read: a JSON object, else ValueError."""
-    request = loads(line)
+def _request(line, framed=False):
+    """A request read: a JSON line, or where ``framed`` (posted in a lane's memory) a binary
+    request, a zero byte then ``marshal`` of the same dict (``bridge/src/binary_request.rs``);
+    a dict, else ValueError."""
+    request = marshal.loads(memoryview(line)[1:]) if framed and line[:1] == b"\x00" else loads(line)
     if not isinstance(request, dict):
         raise ValueError("a request is a JSON object, not %s" % type(request).__name__)
     return request

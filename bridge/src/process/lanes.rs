@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use super::memory::{LaneMemory, Waited};
 use crate::fds::{send_fds, socket_pair, spin_until_readable, SPIN};
+use crate::protocol::Request;
 use crate::sync::lock;
-use crate::{lines, marshal};
+use crate::{binary_request, lines, marshal};
 
 /// The kit's end of one lane's socket.
 struct LaneSocket {
@@ -54,16 +55,19 @@ pub(super) struct Lanes {
     sockets: Option<OwnedFd>,
     /// Whether it takes a memory with each.
     memory: bool,
+    /// Whether it reads binary requests in that memory (`crate::binary_request`).
+    frames: bool,
 }
 
 impl Lanes {
-    pub(super) fn new(sockets: Option<OwnedFd>, memory: bool) -> Self {
+    pub(super) fn new(sockets: Option<OwnedFd>, memory: bool, frames: bool) -> Self {
         Lanes {
             instance: INSTANCES.fetch_add(1, Ordering::Relaxed),
             free: Arc::default(),
             next: AtomicU64::new(0),
             sockets,
             memory,
+            frames: memory && frames,
         }
     }
 
@@ -83,24 +87,43 @@ impl Lanes {
         self.with_hold(|hold| hold.lane)
     }
 
-    /// Sends `line` on the calling thread's lane socket and reads the reply (lane sockets only).
-    pub(super) fn exchange(&self, line: &[u8], limit: Duration) -> Exchanged {
+    /// Sends `request` on the calling thread's lane and reads the reply (lane sockets only):
+    /// posted in the lane's memory as a binary request where the harbor reads them and it
+    /// fits, else as its JSON line (made by `line`, whose error is returned as it is).
+    pub(super) fn exchange<E>(
+        &self,
+        request: &Request,
+        line: impl FnOnce() -> Result<String, E>,
+        limit: Duration,
+    ) -> Result<Exchanged, E> {
         let Some(sockets) = &self.sockets else {
-            return Exchanged::Closed("the harbor takes no lane sockets".to_owned());
+            return Ok(Exchanged::Closed(
+                "the harbor takes no lane sockets".to_owned(),
+            ));
         };
         self.with_hold(|hold| {
             if hold.socket.is_none() {
                 match open_socket(sockets, hold.lane, self.memory) {
                     Ok(socket) => hold.socket = Some(socket),
-                    Err(e) => return Exchanged::Closed(format!("no lane socket: {e}")),
+                    Err(e) => return Ok(Exchanged::Closed(format!("no lane socket: {e}"))),
                 }
             }
             let socket = hold.socket.as_mut().expect("opened above");
-            let body = line.strip_suffix(b"\n").unwrap_or(line);
-            let posted = socket.memory.as_ref().is_some_and(|m| m.post(body));
+            let frame = self
+                .frames
+                .then(|| binary_request::frame(request))
+                .flatten();
+            let memory = socket.memory.as_ref();
+            let mut posted = frame.is_some_and(|f| memory.is_some_and(|m| m.post(&f)));
             if !posted {
-                if let Err(e) = socket.writer.write_all(line) {
-                    return Exchanged::Closed(format!("the harbor closed its lane: {e}"));
+                let line = line()?;
+                let body = line.strip_suffix('\n').unwrap_or(&line);
+                posted = memory.is_some_and(|m| m.post(body.as_bytes()));
+                if !posted {
+                    if let Err(e) = socket.writer.write_all(line.as_bytes()) {
+                        let why = format!("the harbor closed its lane: {e}");
+                        return Ok(Exchanged::Closed(why));
+                    }
                 }
             }
             if socket.timeout != limit {
@@ -109,17 +132,18 @@ impl Lanes {
             }
             if let (true, Some(memory)) = (posted, &socket.memory) {
                 match memory.wait(socket.writer.as_raw_fd(), SPIN, limit) {
-                    Waited::Reply(bytes) => return reply_of(bytes),
+                    Waited::Reply(bytes) => return Ok(reply_of(bytes)),
                     Waited::OnTheSocket => {} // read below
-                    Waited::TimedOut => return Exchanged::TimedOut,
+                    Waited::TimedOut => return Ok(Exchanged::TimedOut),
                     Waited::Closed => {
-                        return Exchanged::Closed("the harbor process exited".to_owned())
+                        let why = "the harbor process exited".to_owned();
+                        return Ok(Exchanged::Closed(why));
                     }
                 }
             } else if socket.reader.buffer().is_empty() {
                 spin_until_readable(socket.writer.as_raw_fd(), SPIN);
             }
-            match read_reply(&mut socket.reader) {
+            Ok(match read_reply(&mut socket.reader) {
                 Ok(exchanged) => exchanged,
                 Err(e)
                     if matches!(
@@ -130,7 +154,7 @@ impl Lanes {
                     Exchanged::TimedOut
                 }
                 Err(e) => Exchanged::Closed(format!("its lane failed: {e}")),
-            }
+            })
         })
     }
 

@@ -199,7 +199,11 @@ impl ProcessLimani {
             process: Mutex::new(process),
             shared,
             next_id: AtomicU64::new(1),
-            lanes: lanes::Lanes::new(lanes.filter(|_| hello.lane_sockets), hello.lane_memory),
+            lanes: lanes::Lanes::new(
+                lanes.filter(|_| hello.lane_sockets),
+                hello.lane_memory,
+                hello.lane_marshal,
+            ),
         })
     }
 
@@ -260,12 +264,15 @@ impl ProcessLimani {
             lane: self.lanes.lane(),
             call,
         };
-        let mut line = serde_json::to_string(&request)
-            .map_err(|e| LimaniError::invalid(method, format!("cannot be sent: {e}")))?;
-        line.push('\n'); // one write, one line
+        let line = || {
+            let mut line = serde_json::to_string(&request)
+                .map_err(|e| LimaniError::invalid(method, format!("cannot be sent: {e}")))?;
+            line.push('\n'); // one write, one line
+            Ok(line)
+        };
         let answer = match self.lanes.on_sockets() {
-            true => self.exchange(id, &line),
-            false => self.through_stdin(id, &line),
+            true => self.exchange(id, &request, line)?,
+            false => self.through_stdin(id, &line()?),
         };
         match answer {
             Answered::Value(value) => Ok(value),
@@ -281,11 +288,17 @@ impl ProcessLimani {
         }
     }
 
-    /// A call on the calling thread's own lane socket.
-    fn exchange(&self, id: u64, line: &str) -> Answered {
+    /// A call on the calling thread's own lane socket: `line` makes its JSON line where no
+    /// binary request is posted (an error of its own: the request cannot be sent).
+    fn exchange(
+        &self,
+        id: u64,
+        request: &Request,
+        line: impl FnOnce() -> Result<String>,
+    ) -> Result<Answered> {
         let read = match self
             .lanes
-            .exchange(line.as_bytes(), self.command.call_timeout)
+            .exchange(request, line, self.command.call_timeout)?
         {
             lanes::Exchanged::Binary(frame) => crate::marshal::frame(&frame)
                 .map(|(answered, value)| (Some(answered), Outcome::Ok(value)))
@@ -299,18 +312,18 @@ impl ProcessLimani {
                     ))
                 }
             },
-            lanes::Exchanged::TimedOut => return Answered::TimedOut,
+            lanes::Exchanged::TimedOut => return Ok(Answered::TimedOut),
             lanes::Exchanged::Closed(why) | lanes::Exchanged::Refused(why) => Err(why),
         };
         let why = match read {
-            Ok((answered, outcome)) if answered == Some(id) => return Answered::from(outcome),
+            Ok((answered, outcome)) if answered == Some(id) => return Ok(Answered::from(outcome)),
             Ok((answered, _)) => {
                 format!("the harbor answered request {answered:?} on the lane of request {id}")
             }
             Err(why) => why,
         };
         lock(&self.shared.gone).get_or_insert(why);
-        Answered::Gone
+        Ok(Answered::Gone)
     }
 
     /// A call through the harbor's stdin, answered on its stdout.
