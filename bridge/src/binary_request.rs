@@ -1,7 +1,7 @@
-//! A lane's request as a binary frame: [`FRAME`](crate::marshal::FRAME), then the request in `marshal`,
-//! which Python reads into the very dict `json.loads` makes of its JSON line (key order aside:
-//! a request is read by key), several times quicker (`docs/bridge-protocol.md`, "Binary
-//! requests"). Written from the request's JSON value, so both forms say the same.
+//! A lane's request as a binary frame: [`FRAME`](crate::marshal::FRAME), then the request in
+//! `marshal`, which Python reads into the very dict `json.loads` makes of its JSON line (key
+//! order aside: a request is read by key), several times quicker (`docs/bridge-protocol.md`,
+//! "Binary requests"). Written from the request's JSON value, so both forms say the same.
 
 use serde_json::{Number, Value};
 
