@@ -95,6 +95,9 @@ pub enum Call {
     LogbookStatus {
         run_id: String,
     },
+    /// The lane's last result again, as a JSON reply line: what the kit asks for a binary
+    /// reply it cannot read (`docs/bridge-protocol.md`, "Binary replies").
+    ReplyAgain {},
     Shutdown {},
 }
 
@@ -116,6 +119,7 @@ impl Call {
             Call::GetRunSummaryStats { .. } => "get_run_summary_stats",
             Call::GetRunData { .. } => "get_run_data",
             Call::LogbookStatus { .. } => "logbook_status",
+            Call::ReplyAgain {} => "reply_again",
             Call::Shutdown {} => "shutdown",
         }
     }

@@ -27,6 +27,10 @@ pub fn dispatch(harbor: &dyn Limani, call: Call) -> Result<Value> {
         Call::Disconnect {} => harbor.disconnect().map(|()| Value::Null)?,
         Call::InitDb {} => harbor.init_db().map(|()| Value::Null)?,
         Call::Shutdown {} => Value::Null,
+        Call::ReplyAgain {} => Err(LimaniError::invalid(
+            "reply_again",
+            "limani serve writes no binary replies",
+        ))?,
         Call::CreateRun { run } => Value::String(harbor.create_run(&run)?),
         Call::StartUpdateRun { run_id, status } => harbor
             .start_update_run(&run_id, &status)

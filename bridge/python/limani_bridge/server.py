@@ -45,18 +45,34 @@ class Server:
             self.out.write(line.decode("utf-8"))
             self.out.flush()
 
-    def answer(self, request, binary=False):
+    def answer(self, request, binary=False, kept=None):
         """The reply line to a request, as bytes; a binary frame instead where ``binary`` and the
-        result allow (lanes only: the kit reads frames there)."""
+        result allow (lanes only: the kit reads frames there), its result then ``kept`` (a
+        lane's list: ``[id, result]``) for a ``reply_again``."""
         rid = request.get("id")
+        if kept:
+            kept.clear()
         try:
             result = call(self.harbor, self.rev, request["method"], request.get("params") or {})
-            return reply(rid, result, framed=binary)
+            answer = reply(rid, result, framed=binary)
+            if kept is not None and answer[:1] == b"\x00":
+                kept[:] = [rid, result]
+            return answer
         except Exception as exc:  # every harbor error goes back to the kit
-            return protocol_line({"id": rid, "error": {
-                "type": type(exc).__name__, "kind": kind(exc),
-                "message": str(exc), "traceback": traceback.format_exc(),
-            }})
+            return _error_line(rid, exc)
+
+    def again(self, request, kept):
+        """The lane's last binary reply written again as its JSON reply: the kit could not read
+        that frame (a set, bytes, a tuple as a key, ...), and JSON says what it is."""
+        rid = request.get("id")
+        if not kept or kept[0] != rid:
+            return _error_line(rid, LookupError("no binary reply of request %r to write again" % rid))
+        result = kept.pop()
+        kept.clear()
+        try:
+            return reply(rid, result)
+        except Exception as exc:  # (what the JSON reply of the result raises, as it was)
+            return _error_line(rid, exc)
 
     def respond(self, request):
         self.send_line(self.answer(request))
@@ -90,6 +106,7 @@ class Server:
         watch.register(lane, select.POLLIN)
         self.awake += 1  # (under the GIL; a count off by one only changes who watches)
         reader = lane.makefile("rb")
+        kept = []  # the last result answered in a frame: [id, result]
         try:
             while True:
                 in_memory = self.watch(watch, memory)
@@ -101,7 +118,11 @@ class Server:
                 if not line and not in_memory:
                     return
                 try:
-                    answer = self.answer(_request(line, in_memory), self.binary)
+                    request = _request(line, in_memory)
+                    if request.get("method") == "reply_again":
+                        answer = self.again(request, kept)
+                    else:
+                        answer = self.answer(request, self.binary, kept)
                 except Exception as exc:  # a bad line is answered, never the end of the lane
                     answer = protocol_line(_not_a_request(exc))
                 if in_memory:
@@ -182,6 +203,14 @@ def _request(line, framed=False):
     if not isinstance(request, dict):
         raise ValueError("a request is a JSON object, not %s" % type(request).__name__)
     return request
+
+
+def _error_line(rid, exc):
+    """The reply line of an error a call raised (its traceback the one being handled)."""
+    return protocol_line({"id": rid, "error": {
+        "type": type(exc).__name__, "kind": kind(exc),
+        "message": str(exc), "traceback": traceback.format_exc(),
+    }})
 
 
 def _not_a_request(exc):

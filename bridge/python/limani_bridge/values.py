@@ -123,35 +123,24 @@ _ENCODE_REPLY = _encoder(ensure_ascii=False, default=plain)
 _SCALARS = frozenset([str, int, float, bool, type(None)])
 
 
-def _plain_types(result, framed):
+def _plain_types(result):
     """Whether the C encoder writes ``result`` as ``plain`` makes it, running no code of the
     harbor's: dicts, lists and tuples of those very types, text, numbers, None and sqlite3 rows
-    only (a list that also reads by key, psycopg2's DictRow, say, is a row to ``plain``); and,
-    looked at only where ``framed``, whether ``marshal`` writes it as the kit reads it too (no
-    row, and a dict's keys text, numbers or None: the ones JSON and the kit's frame reader write
-    alike). One walk for both."""
-    framable = framed
+    only (a list that also reads by key, psycopg2's DictRow, say, is a row to ``plain``)."""
     todo = [result]
     pop, extend = todo.pop, todo.extend
     while todo:
         value = pop()
         kind = type(value)
-        if kind in _SCALARS:
+        if kind in _SCALARS or kind is _SQLITE_ROW:
             continue
         if kind is dict:
-            if framable:
-                for key in value:
-                    if type(key) not in _SCALARS:
-                        framable = False
-                        break
             extend(value.values())
         elif kind is list or kind is tuple:
             extend(value)
-        elif kind is _SQLITE_ROW:
-            framable = False
         else:
-            return False, False
-    return True, framable
+            return False
+    return True
 
 
 _FRAME = struct.Struct("<BQQ")
@@ -161,15 +150,16 @@ FRAME_CAP = 64 << 20  # the kit's cap of a reply line, and of a frame
 def binary_reply(rid, result):
     """A lane's reply as a binary frame (``bridge/src/marshal.rs``): a zero byte, the request id
     and the body's length, then the result in ``marshal`` version 4, which CPython writes several
-    times quicker than JSON; the kit reads it into the value the JSON reply gives. ``None`` where
-    the JSON reply is written instead (``reply`` says when)."""
-    return _frame(rid, result) if _plain_types(result, framed=True)[1] else None
+    times quicker than JSON; the kit reads it into the value the JSON reply gives, and asks for a
+    result it cannot read so (a set, bytes, a tuple as a key, ...) again as JSON. ``None`` where
+    marshal cannot write it (a row, a subclass, ...): the JSON reply is written instead."""
+    return _frame(rid, result)
 
 
 def _frame(rid, result):
-    """The frame of a result of plain types, or ``None``: an id the header cannot hold, a value
-    nested too deep (the JSON reply says so), or longer than the kit's cap (small numbers take
-    more bytes here than in JSON)."""
+    """The frame of a result, or ``None``: an id the header cannot hold, a value marshal cannot
+    write (a row, a subclass, ...) or nests too deep, or longer than the kit's cap (small
+    numbers take more bytes here than in JSON)."""
     if type(rid) is not int or not 0 <= rid < 1 << 64:
         return None
     try:
@@ -186,16 +176,14 @@ def reply(rid, result, framed=False):
     that gives what ``plain`` would (see ``_plain_types``; a non-finite float, a key JSON has
     no rule for, a lone surrogate fall back too), else made ``plain`` first and written in ASCII,
     as every reply was before: the same JSON value either way, the harbor's code run once. Where
-    ``framed`` (a lane's reply), a binary frame instead when the result is of plain types
-    (``binary_reply``: no row, no subclass, no bytes, no tuple as a key, 64 MiB at most); a write
-    and a host id are written by hand either way, as quick."""
+    ``framed`` (a lane's reply), a binary frame instead when marshal writes the result
+    (``binary_reply``); a write and a host id are written by hand either way, as quick."""
     if type(rid) is int and (result is None or type(result) is int):  # a write, a host id
         return b'{"id": %d, "ok": %s}\n' % (rid, b"null" if result is None else b"%d" % result)
-    plain_types, framable = _plain_types(result, framed)
-    frame = _frame(rid, result) if framable else None
+    frame = _frame(rid, result) if framed else None
     if frame is not None:
         return frame
-    if plain_types:
+    if _plain_types(result):
         try:
             return (_ENCODE_REPLY({"id": rid, "ok": result}) + "\n").encode("utf-8")
         except (ValueError, TypeError, UnicodeEncodeError, RecursionError):

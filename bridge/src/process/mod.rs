@@ -2,6 +2,7 @@
 //! Many kit threads share one pipe; each kit thread has its own lane in the harbor.
 
 mod calls;
+mod exchange;
 pub(crate) mod handle;
 mod lanes;
 mod memory;
@@ -20,7 +21,7 @@ use std::time::Duration;
 use conformance::{LimaniError, Result, Revision};
 use serde_json::Value;
 
-use crate::protocol::{self, Call, ErrorObject, Hello, Outcome, Reply, Request};
+use crate::protocol::{self, Call, ErrorObject, Hello, Outcome, Request};
 use crate::sync::lock;
 use crate::{lines, wire};
 pub use handle::kill_all;
@@ -286,44 +287,6 @@ impl ProcessLimani {
             }
             Answered::Gone => Err(self.gone(method)),
         }
-    }
-
-    /// A call on the calling thread's own lane socket: `line` makes its JSON line where no
-    /// binary request is posted (an error of its own: the request cannot be sent).
-    fn exchange(
-        &self,
-        id: u64,
-        request: &Request,
-        line: impl FnOnce() -> Result<String>,
-    ) -> Result<Answered> {
-        let read = match self
-            .lanes
-            .exchange(request, line, self.command.call_timeout)?
-        {
-            lanes::Exchanged::Binary(frame) => crate::marshal::frame(&frame)
-                .map(|(answered, value)| (Some(answered), Outcome::Ok(value)))
-                .map_err(|e| format!("the harbor wrote a binary reply the kit cannot read: {e}")),
-            lanes::Exchanged::Reply(reply) => match protocol::read::<Reply>(&reply) {
-                Ok(read) => Ok((read.id, read.outcome)),
-                Err(e) => {
-                    let shown = conformance::toolkit::shorten(&reply, 200, 0);
-                    Err(format!(
-                        "the harbor wrote a line that is not a protocol reply ({e}): {shown}"
-                    ))
-                }
-            },
-            lanes::Exchanged::TimedOut => return Ok(Answered::TimedOut),
-            lanes::Exchanged::Closed(why) | lanes::Exchanged::Refused(why) => Err(why),
-        };
-        let why = match read {
-            Ok((answered, outcome)) if answered == Some(id) => return Ok(Answered::from(outcome)),
-            Ok((answered, _)) => {
-                format!("the harbor answered request {answered:?} on the lane of request {id}")
-            }
-            Err(why) => why,
-        };
-        lock(&self.shared.gone).get_or_insert(why);
-        Ok(Answered::Gone)
     }
 
     /// A call through the harbor's stdin, answered on its stdout.
