@@ -2,10 +2,10 @@
 //! both written by the real Python side (`limani_bridge.values`) for the same results, edge
 //! cases and random nestings, and read by the kit.
 
-use std::path::Path;
-use std::process::Command;
+mod inline;
 
 use bridge::protocol::{Outcome, Reply};
+use inline::python;
 use serde_json::Value;
 
 /// Each result written both ways, one JSON line per result: `{"json": reply, "frame": hex}`
@@ -63,17 +63,6 @@ for rid, result in enumerate(results):
                       "frame": None if frame is None else frame.hex()}))
 "#;
 
-/// What `script` printed, run by the kit's Python with this package importable and `env`.
-fn python(script: &str, env: &[(&str, &str)]) -> String {
-    let package = Path::new(env!("CARGO_MANIFEST_DIR")).join("python");
-    let mut command = Command::new(bridge::python::interpreter());
-    command.args(["-c", script]).env("PYTHONPATH", package);
-    let out = command.envs(env.iter().copied()).output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    String::from_utf8(out.stdout).unwrap()
-}
-
 fn hex(text: &str) -> Vec<u8> {
     (0..text.len())
         .step_by(2)
@@ -83,7 +72,7 @@ fn hex(text: &str) -> Vec<u8> {
 
 #[test]
 fn a_binary_reply_reads_as_its_json_reply_does() {
-    let printed = python(BOTH_WAYS, &[]);
+    let printed = python(BOTH_WAYS, &[], "");
     let (mut framed, mut all, mut refused_alike, mut asked_again) = (0, 0, 0, 0);
     for line in printed.lines() {
         let both: Value = serde_json::from_str(line).unwrap();
@@ -208,7 +197,7 @@ for n, (method, params) in enumerate(calls):
     print(answer.hex())
 "#;
     let answers = |marshal: &str| {
-        let printed = python(ANSWERS, &[("LIMANI_LANE_MARSHAL", marshal)]);
+        let printed = python(ANSWERS, &[("LIMANI_LANE_MARSHAL", marshal)], "");
         printed.lines().map(hex).collect::<Vec<_>>()
     };
     let framed = answers("1");
@@ -251,15 +240,9 @@ class Odd:
 #[test]
 fn lanes_answer_again_what_the_kit_cannot_read() {
     use conformance::Limani;
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("odd.py"), ODD_RESULTS).unwrap();
     let read = |marshal: &str| {
-        let harbor = bridge::PythonHarbor::Class("odd:Odd".to_owned());
-        let mut command = bridge::python::command(&harbor, &[dir.path()], "{}").unwrap();
-        command
-            .env
-            .push(("LIMANI_LANE_MARSHAL".to_owned(), marshal.to_owned()));
-        let harbor = bridge::Launcher::new(&command).spawn().unwrap();
+        let env = [("LIMANI_LANE_MARSHAL", marshal)];
+        let (_dir, harbor) = inline::harbor(ODD_RESULTS, "odd:Odd", &env);
         let odd = [
             "plain",
             "set",

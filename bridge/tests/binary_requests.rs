@@ -2,12 +2,11 @@
 //! the very dict its JSON line gives (types, float bits, text); lanes post them unless
 //! `LIMANI_LANE_MARSHAL=0`.
 
-use std::io::Write as _;
-use std::path::Path;
-use std::process::{Command, Stdio};
+mod inline;
 
 use bridge::protocol::{Call, Request};
 use conformance::{Json, Limani, NewFactLog, NewOperation, NewRun, NewSnapshot};
+use inline::python;
 
 /// Each input line holds a request's JSON line and its frame, in hex; both are read by the
 /// server's own `_request` and compared strictly.
@@ -218,28 +217,7 @@ fn a_binary_request_reads_as_its_json_line_does() {
             requests += 1;
         }
     }
-    let package = Path::new(env!("CARGO_MANIFEST_DIR")).join("python");
-    let mut python = Command::new(bridge::python::interpreter())
-        .args(["-c", READ_ALIKE])
-        .env("PYTHONPATH", package)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    python
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = python.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let printed = String::from_utf8(out.stdout).unwrap();
+    let printed = python(READ_ALIKE, &[], &input);
     assert_eq!(printed.trim(), format!("read alike: {requests}"));
 }
 
@@ -275,18 +253,12 @@ fn lanes_post_binary_requests_unless_told_not_to() {
     if !cfg!(all(target_os = "linux", target_arch = "x86_64")) {
         return; // (lanes share a memory on Linux x86_64 alone: elsewhere every call is a line)
     }
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("counts.py"), COUNTS).unwrap();
     let counted = |marshal: &str| {
-        let harbor = bridge::PythonHarbor::Class("counts:Counts".to_owned());
-        let mut command = bridge::python::command(&harbor, &[dir.path()], "{}").unwrap();
-        for (name, value) in [
+        let env = [
             ("LIMANI_LANE_MARSHAL", marshal),
             ("LIMANI_LANE_MEMORY", "1"),
-        ] {
-            command.env.push((name.to_owned(), value.to_owned()));
-        }
-        let harbor = bridge::Launcher::new(&command).spawn().unwrap();
+        ];
+        let (_dir, harbor) = inline::harbor(COUNTS, "counts:Counts", &env);
         let mut counts = (0..3)
             .map(|_| harbor.get_or_create_host("r", "h").unwrap())
             .collect::<Vec<_>>();

@@ -123,7 +123,7 @@ _ENCODE_REPLY = _encoder(ensure_ascii=False, default=plain)
 _SCALARS = frozenset([str, int, float, bool, type(None)])
 
 
-def _plain_types(result):
+def _encodes_as_plain(result):
     """Whether the C encoder writes ``result`` as ``plain`` makes it, running no code of the
     harbor's: dicts, lists and tuples of those very types, text, numbers, None and sqlite3 rows
     only (a list that also reads by key, psycopg2's DictRow, say, is a row to ``plain``)."""
@@ -132,13 +132,13 @@ def _plain_types(result):
     while todo:
         value = pop()
         kind = type(value)
-        if kind in _SCALARS or kind is _SQLITE_ROW:
+        if kind in _SCALARS:
             continue
         if kind is dict:
             extend(value.values())
         elif kind is list or kind is tuple:
             extend(value)
-        else:
+        elif kind is not _SQLITE_ROW:
             return False
     return True
 
@@ -152,14 +152,9 @@ def binary_reply(rid, result):
     and the body's length, then the result in ``marshal`` version 4, which CPython writes several
     times quicker than JSON; the kit reads it into the value the JSON reply gives, and asks for a
     result it cannot read so (a set, bytes, a tuple as a key, ...) again as JSON. ``None`` where
-    marshal cannot write it (a row, a subclass, ...): the JSON reply is written instead."""
-    return _frame(rid, result)
-
-
-def _frame(rid, result):
-    """The frame of a result, or ``None``: an id the header cannot hold, a value marshal cannot
-    write (a row, a subclass, ...) or nests too deep, or longer than the kit's cap (small
-    numbers take more bytes here than in JSON)."""
+    the JSON reply is written instead: an id the header cannot hold, a value marshal cannot write
+    (a row, a subclass, ...) or nests too deep, or longer than the kit's cap (small numbers take
+    more bytes here than in JSON)."""
     if type(rid) is not int or not 0 <= rid < 1 << 64:
         return None
     try:
@@ -173,17 +168,17 @@ def _frame(rid, result):
 
 def reply(rid, result, framed=False):
     """The reply line of a result, as bytes with its newline: in one pass of the C encoder where
-    that gives what ``plain`` would (see ``_plain_types``; a non-finite float, a key JSON has
+    that gives what ``plain`` would (see ``_encodes_as_plain``; a non-finite float, a key JSON has
     no rule for, a lone surrogate fall back too), else made ``plain`` first and written in ASCII,
     as every reply was before: the same JSON value either way, the harbor's code run once. Where
     ``framed`` (a lane's reply), a binary frame instead when marshal writes the result
     (``binary_reply``); a write and a host id are written by hand either way, as quick."""
     if type(rid) is int and (result is None or type(result) is int):  # a write, a host id
         return b'{"id": %d, "ok": %s}\n' % (rid, b"null" if result is None else b"%d" % result)
-    frame = _frame(rid, result) if framed else None
+    frame = binary_reply(rid, result) if framed else None
     if frame is not None:
         return frame
-    if _plain_types(result):
+    if _encodes_as_plain(result):
         try:
             return (_ENCODE_REPLY({"id": rid, "ok": result}) + "\n").encode("utf-8")
         except (ValueError, TypeError, UnicodeEncodeError, RecursionError):

@@ -216,7 +216,6 @@ impl Drop for LaneHold {
     }
 }
 
-/// A new socket for `lane` (and a memory, if `with_memory`), the harbor's ends sent to it.
 /// A reply as its bytes came (no newline): a binary frame, or a line the kit reads or refuses.
 fn reply_of(bytes: Vec<u8>) -> Exchanged {
     if bytes.first() == Some(&marshal::FRAME) {
@@ -253,6 +252,7 @@ fn read_reply(reader: &mut BufReader<UnixStream>) -> std::io::Result<Exchanged> 
     Ok(Exchanged::Binary(bytes))
 }
 
+/// A new socket for `lane` (and a memory, if `with_memory`), the harbor's ends sent to it.
 fn open_socket(sockets: &OwnedFd, lane: u64, with_memory: bool) -> std::io::Result<LaneSocket> {
     let (ours, theirs) = socket_pair(libc::SOCK_STREAM)?;
     let mut memory = with_memory.then(LaneMemory::new).transpose()?;
