@@ -57,7 +57,7 @@ pub(super) fn read_replies(mut stdout: impl BufRead, shared: &Shared, hello: mps
                 break;
             }
         };
-        let reply: Reply = match protocol::read(&line) {
+        let reply = match Reply::quick(&line).map_or_else(|| protocol::read::<Reply>(&line), Ok) {
             Ok(reply) => reply,
             Err(e) => {
                 let shown = conformance::toolkit::shorten(&line, 200, 0);
