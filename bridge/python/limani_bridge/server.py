@@ -22,8 +22,6 @@ from .values import line as protocol_line, loads, reply
 
 
 SPIN_SECONDS = 50e-6
-# How often a watching lane looks at its memory for each look at its socket (a system call).
-LOOKS_PER_POLL = 20
 
 
 class Server:
@@ -107,53 +105,53 @@ class Server:
         self.awake += 1  # (under the GIL; a count off by one only changes who watches)
         reader = lane.makefile("rb")
         kept = []  # the last result answered in a frame: [id, result]
+        line = request = None
         try:
             while True:
-                in_memory = self.watch(watch, memory)
-                self.awake -= 1
-                if in_memory is None and memory is not None:
-                    in_memory = memory.sleep()
-                line = memory.request() if in_memory else reader.readline()
-                self.awake += 1
-                if not line and not in_memory:
+                framed, line = self.next_call(watch, memory, reader)
+                if line is None:
                     return
                 try:
-                    request = _request(line, in_memory)
+                    request = _request(line, framed)
                     if request.get("method") == "reply_again":
                         answer = self.again(request, kept)
                     else:
                         answer = self.answer(request, self.binary, kept)
                 except Exception as exc:  # a bad line is answered, never the end of the lane
                     answer = protocol_line(_not_a_request(exc))
-                if in_memory:
+                line = request = None  # (freed now, while the kit reads the reply)
+                if framed is not None:
                     memory.answer(answer)
                 else:
                     lane.sendall(answer)
         except OSError:  # the kit closed the lane, or is gone
             pass
         finally:
+            line = None  # (a view of the memory, released before it closes)
             self.awake -= 1
             lane.close()
             if memory is not None:
                 memory.close()
 
-    def watch(self, watch, memory):
-        """A kit thread calls again soon after a reply: watch for a moment before sleeping, sooner
-        answered than a sleeping thread wakes (tens of microseconds). ``True``: a call is posted
-        in the memory; ``False``: the socket has a line (or ends); ``None``: nothing yet. Only a
-        lane alone watches: lanes watching at once would only take turns at the GIL."""
-        if self.awake != 1:
-            return None
-        until = time.perf_counter() + SPIN_SECONDS
-        while True:
+    def next_call(self, watch, memory, reader):
+        """The lane's next call: ``(framed, data)`` as ``LaneMemory.request`` gives it when it is
+        posted in the memory, ``(None, line)`` when it comes on the lane socket, ``(None, None)``
+        at the socket's end. A kit thread calls again soon after a reply: a lane alone watches
+        for a moment before sleeping, sooner answered than a sleeping thread wakes (tens of
+        microseconds); lanes watching at once would only take turns at the GIL."""
+        alone = self.awake == 1
+        self.awake -= 1
+        try:
             if memory is not None:
-                for _ in range(LOOKS_PER_POLL):
-                    if memory.posted():
-                        return True
-            if watch.poll(0):
-                return False
-            if time.perf_counter() >= until:
-                return None
+                if (alone and memory.watch(SPIN_SECONDS)) or memory.sleep():
+                    return memory.request()
+            elif alone:
+                until = time.perf_counter() + SPIN_SECONDS
+                while not watch.poll(0) and time.perf_counter() < until:
+                    pass
+            return None, reader.readline() or None
+        finally:
+            self.awake += 1
 
     def lane(self, number):
         if number not in self.lanes:
@@ -196,10 +194,10 @@ class Server:
 
 
 def _request(line, framed=False):
-    """A request read: a JSON line, or where ``framed`` (posted in a lane's memory) a binary
-    request, a zero byte then ``marshal`` of the same dict (``bridge/src/binary_request.rs``);
-    a dict, else ValueError."""
-    request = marshal.loads(memoryview(line)[1:]) if framed and line[:1] == b"\x00" else loads(line)
+    """A request read: a JSON line, or where ``framed`` (posted in a lane's memory) the body of
+    a binary request, ``marshal`` of the same dict after the frame's zero byte
+    (``bridge/src/binary_request.rs``); a dict, else ValueError."""
+    request = marshal.loads(line) if framed else loads(line)
     if not isinstance(request, dict):
         raise ValueError("a request is a JSON object, not %s" % type(request).__name__)
     return request

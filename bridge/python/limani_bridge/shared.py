@@ -25,6 +25,7 @@ IDLE, POSTED, ANSWERED, TAKEN = 0, 1, 2, 3
 ON_THE_PIPE = 0xFFFFFFFF
 SPIN_SECONDS = 500e-6
 LOOK_AGAIN_MS = 100
+_LOOKS = range(20)  # looks at the memory between looks at the clock
 
 _U32 = struct.Struct("<I")
 
@@ -132,6 +133,7 @@ class LaneMemory:
     def __init__(self, memory, bell, lane):
         size = os.fstat(memory).st_size
         self._map = mmap.mmap(memory, size)
+        self._view = memoryview(self._map)
         os.close(memory)
         self.cap = (size - HEADER) // 2
         self._bell = bell
@@ -141,9 +143,17 @@ class LaneMemory:
         self._sleeping.register(bell, select.POLLIN)
         self._sleeping.register(lane, select.POLLIN)
 
-    def posted(self):
-        """Whether the kit has posted a call."""
-        return self._map[STATE] == POSTED
+    def watch(self, seconds):
+        """Watches the memory up to ``seconds`` for a call (``True``), with no system call: a
+        line on the lane socket (rare: too long for the memory) waits for ``sleep``."""
+        m, clock = self._map, time.perf_counter
+        until = clock() + seconds
+        while True:
+            for _ in _LOOKS:
+                if m[STATE] == POSTED:
+                    return True
+            if clock() >= until:
+                return False
 
     def sleep(self):
         """Sleeps until a call is posted (``True``) or the lane socket has something: a line too
@@ -180,22 +190,28 @@ class LaneMemory:
             pass
 
     def request(self):
-        """The posted call's line (bytes, no newline); the memory is the harbor's until it answers."""
+        """The posted call: ``(True, frame)``, a binary request's body (after its zero byte) as a
+        view of the memory, read in place; or ``(False, line)``, its JSON line as bytes (no
+        newline). The memory is the harbor's until it answers."""
         m = self._map
         n = min(_U32.unpack_from(m, REQUEST_LEN)[0], self.cap)
-        line = m[HEADER:HEADER + n]
         m[STATE] = TAKEN
-        return line
+        if n and m[HEADER] == 0:
+            return True, self._view[HEADER + 1:HEADER + n]
+        return False, m[HEADER:HEADER + n]
 
     def answer(self, line):
         """Posts the reply ``line`` (bytes ending in a newline, or a binary frame), or says it comes
         on the lane socket and writes it there when it is too long for the memory."""
         m = self._map
-        n = len(line) if line[:1] == b"\x00" else len(line) - 1
+        n = len(line) if line[0] == 0 else len(line) - 1
         fits = n <= self.cap
         if fits:
             at = HEADER + self.cap
-            m[at:at + n] = memoryview(line)[:n]
+            if n < self.cap:
+                m[at:at + len(line)] = line  # (a line's newline too, past its length: no copy made)
+            else:
+                m[at:at + n] = memoryview(line)[:n]
             _U32.pack_into(m, REPLY_LEN, n)
         else:
             _U32.pack_into(m, REPLY_LEN, ON_THE_PIPE)
@@ -212,4 +228,5 @@ class LaneMemory:
 
     def close(self):
         self._bell.close()
+        self._view.release()
         self._map.close()
