@@ -3,9 +3,14 @@
 //! order aside: a request is read by key), several times quicker (`docs/bridge-protocol.md`,
 //! "Binary requests"). Written by the request's own `Serialize`, the one its JSON line is
 //! written by, so both forms say the same: each value as `serde_json` writes it (a float that
-//! is not finite as `null`), and anything JSON would write otherwise refused (the line goes).
+//! is not finite as `null`), and anything JSON would write otherwise refused (the line goes);
+//! a payload as the value Python's `json.loads` makes of its text (`crate::marshal_codes`),
+//! so that the harbor gets it read already.
 
+use limani_contract::json::JSON_TOKEN;
 use serde::ser::{self, Serialize};
+
+use crate::marshal_codes::{payload, write_float, write_int, write_long, write_text};
 
 use crate::protocol::Request;
 
@@ -14,7 +19,7 @@ use crate::protocol::Request;
 pub fn frame(request: &Request) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(512);
     out.push(crate::marshal::FRAME);
-    request.serialize(Marshal(&mut out)).ok()?;
+    request.serialize(Marshal(&mut out, false)).ok()?;
     // (no length inside is longer than the whole, so none was cut by `length`)
     (out.len() <= i32::MAX as usize).then_some(out)
 }
@@ -42,8 +47,9 @@ fn refused<T>(what: &str) -> Result<T, Refused> {
 }
 
 /// Writes values in marshal's codes (read by every Python 3): `None`, `True`, `False`, ints
-/// as `i` or `l`, floats as `g` (their 8 bytes: exact), text as `z`, `a` or `u`, lists, dicts.
-struct Marshal<'a>(&'a mut Vec<u8>);
+/// as `i` or `l`, floats as `g` (their 8 bytes: exact), text as `z`, `a` or `u`, lists, dicts;
+/// a payload (its text, where `.1`) as the value `json.loads` makes of it, where it can.
+struct Marshal<'a>(&'a mut Vec<u8>, bool);
 
 /// A list (its count written at its end) or a dict being written.
 struct Items<'a> {
@@ -83,7 +89,7 @@ impl<'a> Items<'a> {
             .count
             .checked_add(1)
             .ok_or_else(|| Refused("a list past 4 G items".into()))?;
-        value.serialize(Marshal(self.out))
+        value.serialize(Marshal(self.out, false))
     }
 
     fn end_list(self) -> Result<(), Refused> {
@@ -92,8 +98,8 @@ impl<'a> Items<'a> {
     }
 
     fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Refused> {
-        text(key, self.out);
-        value.serialize(Marshal(self.out))
+        write_text(key, self.out);
+        value.serialize(Marshal(self.out, false))
     }
 
     fn end_dict(self) -> Result<(), Refused> {
@@ -134,13 +140,7 @@ impl<'a> ser::Serializer for Marshal<'a> {
         self.serialize_i64(v.into())
     }
     fn serialize_i64(self, v: i64) -> Result<(), Refused> {
-        match i32::try_from(v) {
-            Ok(small) => {
-                self.0.push(b'i');
-                self.0.extend_from_slice(&small.to_le_bytes());
-            }
-            Err(_) => long(v < 0, v.unsigned_abs(), self.0),
-        }
+        write_int(v, self.0);
         Ok(())
     }
     fn serialize_i128(self, v: i128) -> Result<(), Refused> {
@@ -164,7 +164,7 @@ impl<'a> ser::Serializer for Marshal<'a> {
         match i64::try_from(v) {
             Ok(i) => self.serialize_i64(i),
             Err(_) => {
-                long(false, v, self.0);
+                write_long(false, v, self.0);
                 Ok(())
             }
         }
@@ -180,19 +180,20 @@ impl<'a> ser::Serializer for Marshal<'a> {
     }
     fn serialize_f64(self, v: f64) -> Result<(), Refused> {
         if v.is_finite() {
-            self.0.push(b'g');
-            self.0.extend_from_slice(&v.to_le_bytes());
+            write_float(v, self.0);
         } else {
             self.0.push(b'N'); // (JSON's `null`, as serde_json writes it)
         }
         Ok(())
     }
     fn serialize_char(self, v: char) -> Result<(), Refused> {
-        text(v.encode_utf8(&mut [0; 4]), self.0);
+        write_text(v.encode_utf8(&mut [0; 4]), self.0);
         Ok(())
     }
     fn serialize_str(self, v: &str) -> Result<(), Refused> {
-        text(v, self.0);
+        if !(self.1 && payload(v, self.0)) {
+            write_text(v, self.0);
+        }
         Ok(())
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<(), Refused> {
@@ -216,12 +217,13 @@ impl<'a> ser::Serializer for Marshal<'a> {
     fn serialize_unit_variant(self, _: &str, _: u32, variant: &str) -> Result<(), Refused> {
         self.serialize_str(variant)
     }
+    /// A payload (a `Json`, its text inside) as its value where it can, else as its text.
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
-        _: &'static str,
+        name: &'static str,
         value: &T,
     ) -> Result<(), Refused> {
-        value.serialize(self)
+        value.serialize(Marshal(self.0, name == JSON_TOKEN))
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
@@ -251,7 +253,7 @@ impl<'a> ser::Serializer for Marshal<'a> {
         _: usize,
     ) -> Result<Items<'a>, Refused> {
         self.0.push(b'{');
-        text(variant, self.0);
+        write_text(variant, self.0);
         Ok(Items::list(self.0, true))
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Items<'a>, Refused> {
@@ -271,7 +273,7 @@ impl<'a> ser::Serializer for Marshal<'a> {
         _: usize,
     ) -> Result<Items<'a>, Refused> {
         self.0.push(b'{');
-        text(variant, self.0);
+        write_text(variant, self.0);
         Ok(Items::dict(self.0, true))
     }
 }
@@ -307,14 +309,14 @@ impl ser::SerializeMap for Items<'_> {
         let written = serde_json::to_value(key).map_err(|e| Refused(e.to_string()))?;
         match written {
             serde_json::Value::String(key) => {
-                text(&key, self.out);
+                write_text(&key, self.out);
                 Ok(())
             }
             _ => refused("a key that is not text"),
         }
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Refused> {
-        value.serialize(Marshal(self.out))
+        value.serialize(Marshal(self.out, false))
     }
     fn end(self) -> Result<(), Refused> {
         self.end_dict()
@@ -349,41 +351,4 @@ impl ser::SerializeStructVariant for Items<'_> {
     fn end(self) -> Result<(), Refused> {
         self.end_dict()
     }
-}
-
-/// An int past 32 bits: its count of 15-bit digits (negative for a negative int), then the
-/// digits, least significant first.
-fn long(negative: bool, mut magnitude: u64, out: &mut Vec<u8>) {
-    let mut digits = Vec::new();
-    while magnitude != 0 {
-        digits.push((magnitude & 0x7fff) as u16);
-        magnitude >>= 15;
-    }
-    let count = digits.len() as i32;
-    out.push(b'l');
-    out.extend_from_slice(&(if negative { -count } else { count }).to_le_bytes());
-    digits
-        .iter()
-        .for_each(|d| out.extend_from_slice(&d.to_le_bytes()));
-}
-
-/// Text: ASCII as `z` (short) or `a`, the rest as `u` (UTF-8).
-fn text(s: &str, out: &mut Vec<u8>) {
-    match (s.is_ascii(), u8::try_from(s.len())) {
-        (true, Ok(short)) => out.extend_from_slice(&[b'z', short]),
-        (true, Err(_)) => {
-            out.push(b'a');
-            out.extend_from_slice(&length(s.len()).to_le_bytes());
-        }
-        (false, _) => {
-            out.push(b'u');
-            out.extend_from_slice(&length(s.len()).to_le_bytes());
-        }
-    }
-    out.extend_from_slice(s.as_bytes());
-}
-
-/// A length as marshal writes it (one past 2 GiB makes the frame refused, in `frame`).
-fn length(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
 }

@@ -7,6 +7,7 @@ pub mod forks;
 mod lines;
 mod mapping;
 pub mod marshal;
+mod marshal_codes;
 pub mod process;
 pub mod protocol;
 pub mod python;

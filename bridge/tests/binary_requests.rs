@@ -9,10 +9,14 @@ use conformance::{Json, Limani, NewFactLog, NewOperation, NewRun, NewSnapshot};
 use inline::python;
 
 /// Each input line holds a request's JSON line and its frame, in hex; both are read by the
-/// server's own `_request` and compared strictly.
+/// server's own `_request`, compared strictly (types, float bits, key order) in what the server
+/// takes from them and in what the harbor's method gets (`harbor.call`: its payloads read);
+/// it also counts the payloads that came read already (`(value,)`, see `marshal_codes`).
 const READ_ALIKE: &str = r#"
 import struct, sys
 from limani_bridge.server import _request
+from limani_bridge.harbor import call
+from limani_bridge import values
 
 def differs(a, b, at):
     if type(a) is not type(b):
@@ -20,23 +24,93 @@ def differs(a, b, at):
     if type(a) is float:
         return None if struct.pack("<d", a) == struct.pack("<d", b) else "%s: %r against %r" % (at, a, b)
     if type(a) is dict:
-        if set(a) != set(b):
-            return "%s: keys %s against %s" % (at, sorted(a), sorted(b))
+        if list(a) != list(b):
+            return "%s: keys %s against %s" % (at, list(a), list(b))
         return next(filter(None, (differs(a[k], b[k], "%s.%s" % (at, k)) for k in a)), None)
-    if type(a) is list:
+    if type(a) in (list, tuple):
         if len(a) != len(b):
             return "%s: %d items against %d" % (at, len(a), len(b))
         return next(filter(None, (differs(x, y, "%s[%d]" % (at, i)) for i, (x, y) in enumerate(zip(a, b)))), None)
     return None if a == b else "%s: %r against %r" % (at, a, b)
 
+class Recorder:
+    """Every method call, its arguments as the harbor gets them."""
+    def __init__(self):
+        self.calls = []
+    def __getattr__(self, name):
+        def method(*args, **kwargs):
+            self.calls.append((name, args, dict(sorted(kwargs.items()))))
+            return self
+        return method
+    def __getitem__(self, key):
+        return None
+
+def harbor_gets(request):
+    harbor = Recorder()
+    try:
+        call(harbor, "chaos07", request["method"], request.get("params") or {})
+    except Exception as exc:
+        harbor.calls.append(("raised", type(exc).__name__, str(exc)))
+    return harbor.calls
+
+read_already = 0
+payload = values.payload
+def counted(text):
+    global read_already
+    read_already += type(text) is tuple
+    return payload(text)
+values.payload = counted
+import limani_bridge.harbor
+limani_bridge.harbor.payload = counted
+
 alike, first = 0, None
 for n, line in enumerate(sys.stdin):
     json_line, frame = (bytes.fromhex(h) for h in line.split())
-    why = differs(_request(json_line), _request(frame[1:], True), "request %d" % n)
+    from_line, from_frame = _request(json_line), _request(frame[1:], True)
+    head = lambda r: (r["id"], r.get("lane"), r["method"])
+    why = differs(head(from_line), head(from_frame), "request %d" % n)
+    why = why or differs(harbor_gets(from_line), harbor_gets(from_frame), "request %d: the harbor gets" % n)
     alike += why is None
     first = first or why
 print("read alike: %d" % alike if first is None else first)
+print("payloads read already: %d" % read_already)
 "#;
+
+/// Payloads at the edges of what `json.loads` reads: repeated keys, escapes and surrogate
+/// pairs (and lone surrogates, which stay text), ints at 32 and 64 bits and past them, floats
+/// past their range, the three constants, nesting to 64 and past it, whitespace.
+fn edge_payloads() -> Vec<String> {
+    let nested = |depth: usize| "[".repeat(depth) + &"]".repeat(depth);
+    let mut edges: Vec<String> = [
+        r#"{"a": 1, "b": 2, "a": [3]}"#,
+        r#""\ud83d\ude00 \u00e9 \u0000 \n\t\"\\\/ \u00E9""#,
+        r#""\ud800""#,
+        r#"["\udc00x"]"#,
+        r#"["\ud800\u0041"]"#,
+        r#"[2147483647, 2147483648, -2147483648, -2147483649, -9223372036854775808, 18446744073709551615]"#,
+        r#"[-9223372036854775809]"#,
+        r#"[18446744073709551616]"#,
+        r#"[1, 1.0, -0, -0.0, 1e400, -1e400, 5e-324, 1E5, 1e-7, 0.1, 1.5e+10, 2E-3, -12.50]"#,
+        r#"[0.30000000000000004441, 123456789012345678901234567890.5, 2.4703282292062327e-324]"#,
+        "NaN",
+        "[Infinity, -Infinity, NaN]",
+        " \t\n\r{ \"k\" : [ ] , \"e\" : { } } \n",
+        r#""""#,
+        "{}",
+        "[]",
+        "0",
+        "-0",
+        "true",
+        "false",
+        "null",
+        r#"{"\u00e9": 1, "\ud83d\ude00": 2, "é": 3}"#,
+    ]
+    .map(String::from)
+    .into();
+    edges.extend([nested(64), nested(65), nested(300)]);
+    edges.push(format!("[{}]", "9".repeat(5000)));
+    edges
+}
 
 /// A small deterministic generator (xorshift), for texts, floats and ints of every kind.
 struct Pick(u64);
@@ -109,7 +183,13 @@ impl Pick {
     }
 
     fn payload(&mut self) -> Json {
-        Json::new(serde_json::json!({"text": self.text(), "n": self.int()}).to_string()).unwrap()
+        if self.next().is_multiple_of(3) {
+            let edges = edge_payloads();
+            return Json::new(edges[(self.next() % edges.len() as u64) as usize].clone()).unwrap();
+        }
+        let float = Some(self.float()).filter(|f| f.is_finite());
+        let doc = serde_json::json!({"text": self.text(), "n": self.int(), "f": float, "list": [self.text(), self.coin()]});
+        Json::new(doc.to_string()).unwrap()
     }
 }
 
@@ -218,7 +298,11 @@ fn a_binary_request_reads_as_its_json_line_does() {
         }
     }
     let printed = python(READ_ALIKE, &[], &input);
-    assert_eq!(printed.trim(), format!("read alike: {requests}"));
+    let (alike, read_already) = printed.trim().split_once('\n').unwrap();
+    assert_eq!(alike, format!("read alike: {requests}"));
+    // (most payloads come read already: the random ones and the edges that have a value)
+    let read_already: usize = read_already.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(read_already > requests / 4, "{read_already} of {requests}");
 }
 
 /// The harbor's server counts the binary requests it reads; its host ids say how many, and

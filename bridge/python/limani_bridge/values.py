@@ -26,8 +26,15 @@ def number(value):
 def payload(text):
     """A payload the kit sent (``logs``, ``arguments``, a summary, ...): JSON text, read as the
     Logbook's own ``json.loads`` would give it (dicts in key order, exact ints, nearest floats),
-    scanned at once (``loads_text``) when it is text."""
-    return loads_text(text) if type(text) is str else json.loads(text)
+    scanned at once (``loads_text``) when it is text. In a binary request it may come read
+    already, as ``(value,)``: the kit wrote the very value ``json.loads`` gives
+    (``bridge/src/marshal_codes.rs``; JSON has no tuple)."""
+    kind = type(text)
+    if kind is str:
+        return loads_text(text)
+    if kind is tuple:
+        return text[0]
+    return json.loads(text)
 
 
 def loads(line):
