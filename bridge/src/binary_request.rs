@@ -17,7 +17,7 @@ use crate::protocol::Request;
 /// The request's frame, or `None` for one that JSON alone can say (or past the 2 GiB a
 /// marshal length reads).
 pub fn frame(request: &Request) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(512);
+    let mut out = Vec::with_capacity(1024);
     out.push(crate::marshal::FRAME);
     request.serialize(Marshal(&mut out, false)).ok()?;
     // (no length inside is longer than the whole, so none was cut by `length`)

@@ -54,11 +54,7 @@ impl Document<'_> {
         match *self.s.get(self.i)? {
             b'{' => self.object(depth),
             b'[' => self.list(depth),
-            b'"' => {
-                let text = self.string()?;
-                write_text(&text, self.out);
-                Some(())
-            }
+            b'"' => self.text(),
             b'-' | b'0'..=b'9' => self.number(),
             b'n' => self.eat(b"null").map(|()| self.out.push(b'N')),
             b't' => self.eat(b"true").map(|()| self.out.push(b'T')),
@@ -103,8 +99,7 @@ impl Document<'_> {
                 if self.s.get(self.i) != Some(&b'"') {
                     return None;
                 }
-                let key = self.string()?;
-                write_text(&key, self.out);
+                self.text()?;
                 self.ws();
                 self.eat(b":")?;
                 self.value(depth + 1)?;
@@ -166,6 +161,25 @@ impl Document<'_> {
         while self.digit_at(self.i) {
             self.i += 1;
         }
+    }
+
+    /// A string written as text: straight from the document where it has no escape.
+    fn text(&mut self) -> Option<()> {
+        let start = self.i + 1;
+        let run = self.s[start..]
+            .iter()
+            .position(|&b| matches!(b, b'"' | b'\\' | 0..=0x1f))?;
+        if self.s[start + run] == b'"' {
+            write_text(
+                std::str::from_utf8(&self.s[start..start + run]).ok()?,
+                self.out,
+            );
+            self.i = start + run + 1;
+        } else {
+            let text = self.string()?;
+            write_text(&text, self.out);
+        }
+        Some(())
     }
 
     /// A string's text, its escapes read (a surrogate pair joined; a lone one stays text).
