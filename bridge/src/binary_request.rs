@@ -1,11 +1,11 @@
 //! A lane's request as a binary frame: [`FRAME`](crate::marshal::FRAME), then the request in
 //! `marshal`, which Python reads into the very dict `json.loads` makes of its JSON line (key
-//! order aside: a request is read by key), several times quicker (`docs/bridge-protocol.md`,
-//! "Binary requests"). Written by the request's own `Serialize`, the one its JSON line is
-//! written by, so both forms say the same: each value as `serde_json` writes it (a float that
-//! is not finite as `null`), and anything JSON would write otherwise refused (the line goes);
-//! a payload as the value Python's `json.loads` makes of its text (`crate::marshal_codes`),
-//! so that the harbor gets it read already.
+//! order aside: a request is read by key; a payload comes read already, below), several times
+//! quicker (`docs/bridge-protocol.md`, "Binary requests"). Written by the request's own
+//! `Serialize`, the one its JSON line is written by, so both forms say the same: each value as
+//! `serde_json` writes it (a float that is not finite as `null`), and anything JSON would write
+//! otherwise refused (the line goes); a payload as the value Python's `json.loads` makes of its
+//! text (`crate::marshal_codes`), so that the harbor gets it read already.
 
 use limani_contract::json::JSON_TOKEN;
 use serde::ser::{self, Serialize};
@@ -175,8 +175,8 @@ impl<'a> ser::Serializer for Marshal<'a> {
             Err(_) => refused("an int past 64 bits"),
         }
     }
-    fn serialize_f32(self, v: f32) -> Result<(), Refused> {
-        self.serialize_f64(v.into())
+    fn serialize_f32(self, _: f32) -> Result<(), Refused> {
+        refused("an f32") // (JSON writes its shortest form, which no f64 widened from it says)
     }
     fn serialize_f64(self, v: f64) -> Result<(), Refused> {
         if v.is_finite() {

@@ -6,8 +6,8 @@ const MAX_NESTING: usize = 64;
 
 /// A payload's JSON `text` as marshal's `(value,)`, `value` the very one `json.loads(text)`
 /// gives (the tuple says it is read already: JSON has none); `false`, nothing written, for a
-/// document that stays text: an int past 64 bits, a lone surrogate, nesting past 64, or text
-/// that is not one JSON document as Python reads it.
+/// document that stays text: an int past 64 bits, a lone surrogate, a `NaN`, nesting past 64,
+/// or text that is not one JSON document as Python reads it.
 pub fn payload(text: &str, out: &mut Vec<u8>) -> bool {
     let start = out.len();
     out.extend_from_slice(&[b'(', 1, 0, 0, 0]);
@@ -47,7 +47,7 @@ impl Document<'_> {
     }
 
     fn value(&mut self, depth: usize) -> Option<()> {
-        if depth > MAX_NESTING {
+        if depth >= MAX_NESTING {
             return None;
         }
         self.ws();
@@ -59,7 +59,8 @@ impl Document<'_> {
             b'n' => self.eat(b"null").map(|()| self.out.push(b'N')),
             b't' => self.eat(b"true").map(|()| self.out.push(b'T')),
             b'f' => self.eat(b"false").map(|()| self.out.push(b'F')),
-            b'N' => self.eat(b"NaN").map(|()| write_float(f64::NAN, self.out)),
+            // (`json.loads` gives one NaN object each time, and lists holding it compare equal)
+            b'N' => None,
             b'I' => (self.eat(b"Infinity")).map(|()| write_float(f64::INFINITY, self.out)),
             _ => None,
         }
