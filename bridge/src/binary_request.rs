@@ -323,32 +323,24 @@ impl ser::SerializeMap for Items<'_> {
     }
 }
 
-impl ser::SerializeStruct for Items<'_> {
-    type Ok = ();
-    type Error = Refused;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Refused> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<(), Refused> {
-        self.end_dict()
-    }
+/// A struct's field: its name, then its value.
+macro_rules! dict_of_fields {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for Items<'_> {
+            type Ok = ();
+            type Error = Refused;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), Refused> {
+                self.field(key, value)
+            }
+            fn end(self) -> Result<(), Refused> {
+                self.end_dict()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for Items<'_> {
-    type Ok = ();
-    type Error = Refused;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Refused> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<(), Refused> {
-        self.end_dict()
-    }
-}
+dict_of_fields!(SerializeStruct, SerializeStructVariant);

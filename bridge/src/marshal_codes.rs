@@ -1,5 +1,9 @@
 //! Values written in `marshal`'s codes (read by every Python 3), and a payload's JSON text
-//! written in them as the value Python's `json.loads` makes of it (`crate::binary_request`).
+//! written in them as the value Python's `json.loads` makes of it (`crate::binary_request`):
+//! read as it goes, with no value built (the contract's `Exact` builds one, several times
+//! slower on this hot path), a document it cannot write exactly left as text.
+
+use limani_contract::exact::short_escape;
 
 /// Nesting past this depth keeps a payload as its text.
 const MAX_NESTING: usize = 64;
@@ -201,16 +205,9 @@ impl Document<'_> {
                 b'\\' => {
                     let escaped = *self.s.get(self.i)?;
                     self.i += 1;
-                    text.push(match escaped {
-                        b'"' => '"',
-                        b'\\' => '\\',
-                        b'/' => '/',
-                        b'b' => '\u{8}',
-                        b'f' => '\u{c}',
-                        b'n' => '\n',
-                        b'r' => '\r',
-                        b't' => '\t',
-                        b'u' => self.unicode()?,
+                    text.push(match (escaped, short_escape(escaped)) {
+                        (_, Some(c)) => c,
+                        (b'u', None) => self.unicode()?,
                         _ => return None,
                     });
                 }

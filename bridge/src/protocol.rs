@@ -205,6 +205,12 @@ fn read_request_at_once(line: &str) -> Option<Request> {
     })
 }
 
+/// Reads the harbor's reply line: a write's or a host id's at once ([`Reply::quick`]), any
+/// other by the parser.
+pub fn read_reply(line: &str) -> Result<Reply, String> {
+    Reply::quick(line).map_or_else(|| read(line), Ok)
+}
+
 /// Reads one line as `T`; an error names the path of the value it is about.
 pub fn read<T: for<'de> Deserialize<'de>>(line: &str) -> Result<T, String> {
     let mut de = serde_json::Deserializer::from_str(line);

@@ -5,7 +5,7 @@ use conformance::{LimaniError, Result};
 
 use super::lanes::Exchanged;
 use super::{Answered, ProcessLimani};
-use crate::protocol::{self, Call, Outcome, Reply, Request};
+use crate::protocol::{self, Call, Outcome, Request};
 use crate::sync::lock;
 
 impl ProcessLimani {
@@ -35,17 +35,15 @@ impl ProcessLimani {
                         "the harbor wrote a binary reply the kit cannot read: {e}"
                     )),
                 },
-                Exchanged::Reply(reply) => {
-                    match Reply::quick(&reply).map_or_else(|| protocol::read::<Reply>(&reply), Ok) {
-                        Ok(read) => Ok((read.id, read.outcome)),
-                        Err(e) => {
-                            let shown = conformance::toolkit::shorten(&reply, 200, 0);
-                            Err(format!(
+                Exchanged::Reply(reply) => match protocol::read_reply(&reply) {
+                    Ok(read) => Ok((read.id, read.outcome)),
+                    Err(e) => {
+                        let shown = conformance::toolkit::shorten(&reply, 200, 0);
+                        Err(format!(
                             "the harbor wrote a line that is not a protocol reply ({e}): {shown}"
                         ))
-                        }
                     }
-                }
+                },
                 Exchanged::TimedOut => return Ok(Answered::TimedOut),
                 Exchanged::Closed(why) | Exchanged::Refused(why) => Err(why),
             };

@@ -8,7 +8,7 @@ use std::sync::{mpsc, Mutex};
 use serde_json::Value;
 
 use crate::lines;
-use crate::protocol::{self, ErrorObject, Hello, Outcome, Reply};
+use crate::protocol::{self, ErrorObject, Hello, Outcome};
 use crate::sync::lock;
 
 type Answer = std::result::Result<Value, ErrorObject>;
@@ -57,7 +57,7 @@ pub(super) fn read_replies(mut stdout: impl BufRead, shared: &Shared, hello: mps
                 break;
             }
         };
-        let reply = match Reply::quick(&line).map_or_else(|| protocol::read::<Reply>(&line), Ok) {
+        let reply = match protocol::read_reply(&line) {
             Ok(reply) => reply,
             Err(e) => {
                 let shown = conformance::toolkit::shorten(&line, 200, 0);

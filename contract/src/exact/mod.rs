@@ -6,6 +6,7 @@ mod parse;
 mod value;
 mod write;
 
+pub use parse::short_escape;
 pub use value::{Exact, ParseError, JSON_TOKEN, MAX_DEPTH};
 pub use write::{float_text, write_json_string};
 

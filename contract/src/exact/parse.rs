@@ -164,16 +164,9 @@ impl Parser<'_> {
                     self.i += 1;
                     let c = self.peek().ok_or_else(|| self.err("unfinished escape"))?;
                     self.i += 1;
-                    let c = match c {
-                        b'"' => '"',
-                        b'\\' => '\\',
-                        b'/' => '/',
-                        b'b' => '\u{8}',
-                        b'f' => '\u{c}',
-                        b'n' => '\n',
-                        b'r' => '\r',
-                        b't' => '\t',
-                        b'u' => self.unicode()?,
+                    let c = match (c, short_escape(c)) {
+                        (_, Some(c)) => c,
+                        (b'u', None) => self.unicode()?,
                         _ => return Err(self.err("bad escape")),
                     };
                     if self.build {
@@ -251,4 +244,20 @@ impl Parser<'_> {
             _ => text.to_owned(),
         }))
     }
+}
+
+/// The character a one-letter escape after a backslash stands for (`\\n`, `\\"`, ...); `None`
+/// for `u` (four hex digits follow) and for what is no escape.
+pub fn short_escape(c: u8) -> Option<char> {
+    Some(match c {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        _ => return None,
+    })
 }
